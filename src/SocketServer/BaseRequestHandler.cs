@@ -1,0 +1,77 @@
+using System.Net;
+
+namespace SocketServer;
+
+/// <summary>
+/// The base of every request handler; Python's <c>socketserver.BaseRequestHandler</c>. The server creates one
+/// handler per request and calls <see cref="Serve"/>, which runs <see cref="Setup"/>, <see cref="Handle"/> and,
+/// in a <see langword="finally"/>, <see cref="Finish"/>.
+/// </summary>
+/// <remarks>
+/// Override <see cref="Handle"/> to serve the request. If <see cref="Setup"/> throws, <see cref="Finish"/> does
+/// not run; if <see cref="Handle"/> throws, <see cref="Finish"/> still runs and the exception reaches the server's
+/// <see cref="BaseServer.HandleError"/>.
+/// </remarks>
+public class BaseRequestHandler
+{
+    private int _served;
+
+    /// <summary>
+    /// The request: the connected <see cref="System.Net.Sockets.Socket"/> on stream servers, a
+    /// <see cref="DatagramRequest"/> on datagram servers, or whatever a custom <c>GetRequest</c> returns.
+    /// </summary>
+    public object Request { get; private set; } = null!;
+
+    /// <summary>The client's address; an empty Unix address for an unnamed Unix peer.</summary>
+    public EndPoint? ClientAddress { get; private set; }
+
+    /// <summary>The server that received the request.</summary>
+    public BaseServer Server { get; private set; } = null!;
+
+    /// <summary>Serves one request: stores its parts, then runs <see cref="Setup"/>, <see cref="Handle"/> and <see cref="Finish"/>.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="clientAddress">The client's address.</param>
+    /// <param name="server">The server.</param>
+    /// <remarks>Python does this in the handler's constructor. A handler serves one request only.</remarks>
+    /// <exception cref="InvalidOperationException">The handler has served a request already.</exception>
+    public void Serve(object request, EndPoint? clientAddress, BaseServer server)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(server);
+        if (Interlocked.Exchange(ref _served, 1) != 0)
+        {
+            throw new InvalidOperationException("A request handler serves one request; the factory must return a new handler each time.");
+        }
+
+        Request = request;
+        ClientAddress = clientAddress;
+        Server = server;
+        Setup();
+        try
+        {
+            Handle();
+        }
+        finally
+        {
+            Finish();
+        }
+    }
+
+    /// <summary>Prepares for <see cref="Handle"/>; does nothing by default.</summary>
+    /// <remarks>May be overridden.</remarks>
+    protected virtual void Setup()
+    {
+    }
+
+    /// <summary>Serves the request; does nothing by default.</summary>
+    /// <remarks>May be overridden; nearly every handler does.</remarks>
+    protected virtual void Handle()
+    {
+    }
+
+    /// <summary>Cleans up after <see cref="Handle"/>, even when it threw; does nothing by default.</summary>
+    /// <remarks>May be overridden.</remarks>
+    protected virtual void Finish()
+    {
+    }
+}

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using SocketServer.Internal;
+
+namespace SocketServer;
+
+public abstract partial class BaseServer
+{
+    private static readonly TimeSpan s_defaultPollInterval = TimeSpan.FromSeconds(0.5);
+
+    // Python's __is_shut_down event and __shutdown_request flag, with the same life cycle.
+    private readonly ManualResetEventSlim _isShutDown = new(initialState: false);
+    private volatile bool _shutdownRequest;
+    private volatile LoopWaker? _waker;
+    private int _servingThreadId;
+    private readonly List<Socket> _selectList = new(2);
+
+    /// <summary>Handles requests until <see cref="Shutdown"/> is called, checking for shutdown every half second.</summary>
+    public void ServeForever() => ServeForever(s_defaultPollInterval);
+
+    /// <summary>Handles requests until <see cref="Shutdown"/> is called.</summary>
+    /// <param name="pollInterval">
+    /// How often the loop wakes to call <see cref="ServiceActions"/> when no request comes;
+    /// <see langword="null"/> waits for a request for ever.
+    /// </param>
+    /// <remarks>
+    /// <see cref="Shutdown"/> and <see cref="ServerClose"/> wake the loop at once, whatever the interval
+    /// (Python waits up to <paramref name="pollInterval"/>: CPython issue gh-88932). Once shutdown is
+    /// requested, a request that arrived meanwhile is not served (bpo-35017).
+    /// </remarks>
+    public void ServeForever(TimeSpan? pollInterval)
+    {
+        _isShutDown.Reset();
+        Volatile.Write(ref _servingThreadId, Environment.CurrentManagedThreadId);
+        LoopWaker? waker = null;
+        try
+        {
+            waker = LoopWaker.Create();
+            _waker = waker;
+            while (!_shutdownRequest && !IsClosed)
+            {
+                bool ready = WaitForRequest(pollInterval, waker);
+                // bpo-35017: a shutdown requested while we waited wins over a request that arrived.
+                if (_shutdownRequest || IsClosed)
+                {
+                    break;
+                }
+
+                if (ready)
+                {
+                    HandleRequestNoBlock();
+                }
+
+                ServiceActions();
+            }
+        }
+        finally
+        {
+            _waker = null;
+            waker?.Dispose();
+            Volatile.Write(ref _servingThreadId, 0);
+            _shutdownRequest = false;
+            _isShutDown.Set();
+        }
+    }
+
+    /// <summary>Stops <see cref="ServeForever()"/> and waits until it has returned.</summary>
+    /// <remarks>
+    /// <para>
+    /// Call it from another thread than the one running <see cref="ServeForever()"/>. Python deadlocks when it is
+    /// called on that thread (for example from a synchronous handler); this throws
+    /// <see cref="InvalidOperationException"/> instead. Called before <see cref="ServeForever()"/> starts, it
+    /// waits for the loop to start and stop. If no loop ever runs, it waits for ever, as in Python.
+    /// </para>
+    /// <para>
+    /// Called after the loop has returned, it returns at once and the request stays latched: the next
+    /// <see cref="ServeForever()"/> returns immediately (Python's behaviour, kept on purpose).
+    /// </para>
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">Called on the thread running <see cref="ServeForever()"/>.</exception>
+    public void Shutdown()
+    {
+        if (Volatile.Read(ref _servingThreadId) == Environment.CurrentManagedThreadId)
+        {
+            throw new InvalidOperationException(
+                "Shutdown() was called on the thread running ServeForever() and would wait for itself for ever. " +
+                "Call it from another thread, or use a threading server so handlers run on their own threads.");
+        }
+
+        _shutdownRequest = true;
+        _waker?.Wake();
+        _isShutDown.Wait();
+    }
+
+    /// <summary>
+    /// Handles one request, waiting at most <see cref="Timeout"/> for it; when none comes in time it calls
+    /// <see cref="HandleTimeout"/> and returns.
+    /// </summary>
+    /// <exception cref="ServerExitException">A handler asked the server to exit.</exception>
+    public void HandleRequest()
+    {
+        TimeSpan? timeout = EffectiveTimeout();
+        long deadline = timeout is { } t ? Stopwatch.GetTimestamp() + (long)(t.TotalSeconds * Stopwatch.Frequency) : 0;
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf(IsClosed, this);
+            if (WaitForRequest(timeout, waker: null))
+            {
+                HandleRequestNoBlock();
+                return;
+            }
+
+            if (timeout is not null)
+            {
+                timeout = Stopwatch.GetElapsedTime(deadline, Stopwatch.GetTimestamp()).Negate();
+                if (timeout < TimeSpan.Zero)
+                {
+                    HandleTimeout();
+                    return;
+                }
+            }
+        }
+    }
+
+    internal bool IsShutdownRequested => _shutdownRequest;
+
+    /// <summary>Python's <c>_handle_request_noblock</c>: get, verify and process one ready request.</summary>
+    internal void HandleRequestNoBlock()
+    {
+        object request;
+        EndPoint? clientAddress;
+        try
+        {
+            (request, clientAddress) = GetRequest();
+        }
+        catch (Exception e) when (SocketErrors.IsSocketLevel(e))
+        {
+            return;
+        }
+
+        // As in CPython, VerifyRequest is outside the try: if it throws, the exception propagates.
+        if (VerifyRequest(request, clientAddress))
+        {
+            try
+            {
+                ProcessRequest(request, clientAddress);
+            }
+            catch (ServerExitException)
+            {
+                ShutdownRequest(request);
+                throw;
+            }
+            catch (Exception e)
+            {
+                HandleError(request, clientAddress, e);
+                ShutdownRequest(request);
+            }
+        }
+        else
+        {
+            ShutdownRequest(request);
+        }
+    }
+
+    /// <summary>Waits until the socket is readable, the timeout passes, or the loop is woken.</summary>
+    /// <returns>Whether a request is ready.</returns>
+    internal virtual bool WaitForRequest(TimeSpan? timeout, LoopWaker? waker)
+    {
+        Socket socket = Socket;
+        lock (_selectList)
+        {
+            _selectList.Clear();
+            _selectList.Add(socket);
+            if (waker is not null)
+            {
+                _selectList.Add(waker.Socket);
+            }
+
+            try
+            {
+                Socket.Select(_selectList, null, null, ToMicroseconds(timeout));
+            }
+            catch (ObjectDisposedException) when (IsClosed)
+            {
+                return false;
+            }
+
+            if (waker is not null && _selectList.Contains(waker.Socket))
+            {
+                waker.Drain();
+            }
+
+            return _selectList.Contains(socket);
+        }
+    }
+
+    internal void WakeLoop() => _waker?.Wake();
+
+    private TimeSpan? EffectiveTimeout()
+    {
+        // Python reads socket.gettimeout() first; a listening .NET socket's ReceiveTimeout is the nearest thing.
+        int socketTimeoutMs = IsClosed ? 0 : Socket.ReceiveTimeout;
+        TimeSpan? socketTimeout = socketTimeoutMs > 0 ? TimeSpan.FromMilliseconds(socketTimeoutMs) : null;
+        if (socketTimeout is null)
+        {
+            return Timeout;
+        }
+
+        return Timeout is { } own && own < socketTimeout ? own : socketTimeout;
+    }
+
+    private static int ToMicroseconds(TimeSpan? timeout)
+    {
+        if (timeout is not { } t)
+        {
+            return -1;
+        }
+
+        // Socket.Select takes an int of microseconds (about 35 minutes at most); a longer wait is cut to that.
+        double micros = Math.Max(0, t.TotalMicroseconds);
+        return micros >= int.MaxValue ? int.MaxValue : (int)micros;
+    }
+}

@@ -1,0 +1,9 @@
+namespace SocketServer.Internal;
+
+/// <summary>The settings of Python's <c>ThreadingMixIn</c> that every threading server exposes.</summary>
+internal interface IThreadingServer
+{
+    bool DaemonThreads { get; }
+
+    bool BlockOnClose { get; }
+}

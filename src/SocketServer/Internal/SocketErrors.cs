@@ -1,0 +1,24 @@
+using System.Net.Sockets;
+
+namespace SocketServer.Internal;
+
+/// <summary>Sorts exceptions the way Python sorts <c>OSError</c> from the rest.</summary>
+internal static class SocketErrors
+{
+    /// <summary>
+    /// Whether <paramref name="exception"/> is what Python would raise as <c>OSError</c>: a socket failure, an I/O
+    /// failure, or a socket that was already closed (.NET's <see cref="ObjectDisposedException"/> for EBADF).
+    /// </summary>
+    public static bool IsSocketLevel(Exception exception) =>
+        exception is SocketException or IOException or ObjectDisposedException;
+
+    /// <summary>Whether the peer went away: it reset, aborted, or closed the connection under us.</summary>
+    public static bool IsPeerGone(Exception exception) => exception switch
+    {
+        SocketException s => s.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted
+            or SocketError.Shutdown or SocketError.NotConnected or SocketError.OperationAborted,
+        IOException { InnerException: SocketException inner } => IsPeerGone(inner),
+        ObjectDisposedException => true,
+        _ => false,
+    };
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Sockets;
+using SocketServer.Internal;
+
+namespace SocketServer;
+
+/// <summary>
+/// A server could not bind its address. The message names the address and the likely cause; the
+/// <see cref="SocketException.SocketErrorCode"/> is the operating system's, so existing
+/// <c>catch (SocketException)</c> code keeps working.
+/// </summary>
+public sealed class ServerBindException : SocketException
+{
+    private readonly string _message;
+
+    /// <summary>Creates the exception for a failed bind of <paramref name="endPoint"/>.</summary>
+    /// <param name="endPoint">The address that could not be bound.</param>
+    /// <param name="socketType">The socket's type, which decides the scheme shown (tcp, udp, unix, unix-dgram).</param>
+    /// <param name="inner">The operating system's error.</param>
+    public ServerBindException(EndPoint endPoint, SocketType socketType, SocketException inner)
+        : base((int)(inner ?? throw new ArgumentNullException(nameof(inner))).SocketErrorCode)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        EndPoint = endPoint;
+        Address = EndPointFormatter.Format(endPoint, socketType);
+        _message = $"Cannot bind {Address}: {Explain(endPoint, inner)}";
+    }
+
+    /// <summary>The address that could not be bound.</summary>
+    public EndPoint EndPoint { get; }
+
+    /// <summary>The address as a URI, for example <c>tcp://127.0.0.1:10001</c>.</summary>
+    public string Address { get; }
+
+    /// <inheritdoc/>
+    public override string Message => _message;
+
+    private static string Explain(EndPoint endPoint, SocketException inner)
+    {
+        if (endPoint is UnixDomainSocketEndPoint unix && !IsAbstract(unix))
+        {
+            string path = unix.ToString();
+            string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (directory is not null && !Directory.Exists(directory))
+            {
+                return $"the directory '{directory}' does not exist.";
+            }
+
+            if (inner.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                return $"the path '{path}' already exists (a live server, or a stale socket file to remove).";
+            }
+        }
+
+        return inner.SocketErrorCode switch
+        {
+            SocketError.AddressAlreadyInUse => "the address is already in use (another server listens on it).",
+            SocketError.AddressNotAvailable => "the address is not one of this machine's.",
+            SocketError.AccessDenied => "permission denied (ports below 1024 need privileges).",
+            _ => inner.Message,
+        };
+    }
+
+    private static bool IsAbstract(UnixDomainSocketEndPoint endPoint)
+    {
+        string path = endPoint.ToString();
+        return path.Length > 0 && path[0] == '\0';
+    }
+}

@@ -1,0 +1,119 @@
+using System.Net.Sockets;
+
+namespace SocketServer;
+
+/// <summary>
+/// An unbuffered, write-only stream over a connected socket; Python's <c>_SocketWriter</c>. Every write sends all
+/// of its bytes before it returns, so no flush is needed.
+/// </summary>
+/// <remarks>Disposing it does not close the socket: the server closes the connection after the handler.</remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1710", Justification = "Python's _SocketWriter; named for its role.")]
+public sealed class SocketWriter : Stream
+{
+    private readonly Socket _socket;
+    private bool _closed;
+
+    /// <summary>Creates a writer over <paramref name="socket"/>.</summary>
+    /// <param name="socket">A connected stream socket.</param>
+    public SocketWriter(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        _socket = socket;
+    }
+
+    /// <inheritdoc/>
+    public override bool CanRead => false;
+
+    /// <inheritdoc/>
+    public override bool CanSeek => false;
+
+    /// <inheritdoc/>
+    public override bool CanWrite => !_closed;
+
+    /// <inheritdoc/>
+    public override long Length => throw new NotSupportedException();
+
+    /// <inheritdoc/>
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Whether the writer was disposed (the socket itself may still be open).</summary>
+    public bool IsClosed => _closed;
+
+    /// <summary>The socket's operating-system descriptor.</summary>
+    /// <returns>The descriptor.</returns>
+    public int Fileno() => (int)_socket.Handle;
+
+    /// <inheritdoc/>
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        Write(buffer.AsSpan(offset, count));
+    }
+
+    /// <summary>Sends every byte of <paramref name="buffer"/>, looping over partial sends.</summary>
+    /// <param name="buffer">The bytes to send.</param>
+    /// <exception cref="IOException">The connection failed or timed out; the inner exception says how.</exception>
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        try
+        {
+            while (!buffer.IsEmpty)
+            {
+                int sent = _socket.Send(buffer);
+                buffer = buffer[sent..];
+            }
+        }
+        catch (SocketException e)
+        {
+            throw new IOException($"Writing to the connection failed: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        try
+        {
+            while (!buffer.IsEmpty)
+            {
+                int sent = await _socket.SendAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                buffer = buffer[sent..];
+            }
+        }
+        catch (SocketException e)
+        {
+            throw new IOException($"Writing to the connection failed: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <summary>Does nothing: nothing is buffered.</summary>
+    public override void Flush()
+    {
+    }
+
+    /// <inheritdoc/>
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("The writer cannot read; use the handler's RFile.");
+
+    /// <inheritdoc/>
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    /// <inheritdoc/>
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        _closed = true;
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Sockets;
+using SocketServer.Internal;
+
+namespace SocketServer;
+
+/// <summary>
+/// A synchronous stream server: it accepts one connection at a time and serves it in the loop's thread.
+/// Python's <c>socketserver.TCPServer</c>, and the base of every stream and datagram server.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The constructor creates <see cref="Socket"/> and, unless <c>bindAndActivate</c> is false, calls
+/// <see cref="ServerBind"/> and <see cref="ServerActivate"/>; if either throws, it calls
+/// <see cref="ServerClose"/> and rethrows, so no socket leaks.
+/// </para>
+/// <para>
+/// Settings read while binding (<see cref="AllowReuseAddress"/>, <see cref="AllowReusePort"/>,
+/// <see cref="RequestQueueSize"/>) are virtual so a derived class can override them: a C# base constructor
+/// runs before the derived constructor body, so values assigned there come too late. Or construct with
+/// <c>bindAndActivate: false</c>, set them, then call <see cref="ServerBind"/> and <see cref="ServerActivate"/>.
+/// </para>
+/// </remarks>
+public class TcpServer : BaseServer
+{
+    private readonly Socket _socket;
+
+    /// <summary>Creates the server and, by default, binds and starts listening.</summary>
+    /// <param name="serverAddress">An <see cref="IPEndPoint"/> (IPv4 or IPv6); port 0 picks a free port.</param>
+    /// <param name="requestHandlerFactory">Creates one handler per request.</param>
+    /// <param name="bindAndActivate">Whether to call <see cref="ServerBind"/> and <see cref="ServerActivate"/> now.</param>
+    /// <exception cref="ServerBindException">The address could not be bound.</exception>
+    public TcpServer(EndPoint serverAddress, Func<BaseRequestHandler> requestHandlerFactory, bool bindAndActivate = true)
+        : this(serverAddress, requestHandlerFactory, bindAndActivate, SynchronousDispatcher.Instance)
+    {
+    }
+
+    private protected TcpServer(EndPoint serverAddress, Func<BaseRequestHandler> requestHandlerFactory, bool bindAndActivate, RequestDispatcher dispatcher)
+        : base(serverAddress, requestHandlerFactory, dispatcher)
+    {
+        _socket = new Socket(AddressFamily, SocketType, ProtocolType);
+        if (bindAndActivate)
+        {
+            try
+            {
+                ServerBind();
+                ServerActivate();
+            }
+            catch
+            {
+                ServerClose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The address family; by default that of the address given to the constructor.</summary>
+    /// <remarks>May be overridden. Read by the constructor.</remarks>
+    public virtual AddressFamily AddressFamily => ServerAddress.AddressFamily;
+
+    /// <summary>The socket type: <see cref="SocketType.Stream"/> here, <see cref="SocketType.Dgram"/> for datagram servers.</summary>
+    /// <remarks>May be overridden. Read by the constructor.</remarks>
+    public virtual SocketType SocketType => SocketType.Stream;
+
+    /// <summary>The listen backlog; by default the platform's SOMAXCONN, as in Python 3.15.</summary>
+    /// <remarks>May be overridden. Read by <see cref="ServerActivate"/>. It bounds the kernel's queue, not concurrency.</remarks>
+    public virtual int RequestQueueSize { get; set; } = SocketDefaults.SomaxConn;
+
+    /// <summary>Whether <see cref="ServerBind"/> sets SO_REUSEADDR; <see langword="false"/> by default.</summary>
+    /// <remarks>
+    /// May be overridden. Read by <see cref="ServerBind"/>. On Linux it never lets two servers listen on one port
+    /// (.NET's own ReuseAddress option would: it also sets SO_REUSEPORT, so it is not used).
+    /// </remarks>
+    public virtual bool AllowReuseAddress { get; set; }
+
+    /// <summary>Whether <see cref="ServerBind"/> sets SO_REUSEPORT, for IPv4 and IPv6 only; <see langword="false"/> by default.</summary>
+    /// <remarks>May be overridden. Read by <see cref="ServerBind"/>. Ignored where the platform has no SO_REUSEPORT.</remarks>
+    public virtual bool AllowReusePort { get; set; }
+
+    /// <inheritdoc/>
+    public override Socket Socket => _socket;
+
+    private ProtocolType ProtocolType => AddressFamily == AddressFamily.Unix
+        ? ProtocolType.Unspecified
+        : SocketType == SocketType.Dgram ? ProtocolType.Udp : ProtocolType.Tcp;
+
+    /// <summary>Sets the reuse options, binds to <see cref="BaseServer.ServerAddress"/>, then reads the real address back.</summary>
+    /// <exception cref="ServerBindException">The address could not be bound.</exception>
+    public override void ServerBind()
+    {
+        if (AllowReuseAddress)
+        {
+            ReuseOptions.SetReuseAddress(_socket);
+        }
+
+        // gh-128916: SO_REUSEPORT only for IP sockets; Linux 6.12.9+ rejects it on Unix sockets.
+        if (AllowReusePort && AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+        {
+            ReuseOptions.TrySetReusePort(_socket);
+        }
+
+        try
+        {
+            _socket.Bind(ServerAddress);
+        }
+        catch (SocketException e)
+        {
+            throw new ServerBindException(ServerAddress, SocketType, e);
+        }
+
+        ServerAddress = _socket.LocalEndPoint ?? ServerAddress;
+    }
+
+    /// <summary>Starts listening with a backlog of <see cref="RequestQueueSize"/>.</summary>
+    public override void ServerActivate() => _socket.Listen(RequestQueueSize);
+
+    /// <summary>Closes <see cref="Socket"/>; idempotent. Afterwards <see cref="BaseServer.Fileno"/> returns -1.</summary>
+    public override void ServerClose()
+    {
+        _socket.Dispose();
+        base.ServerClose();
+    }
+
+    /// <summary>Accepts a connection: the request is the connected <see cref="System.Net.Sockets.Socket"/>.</summary>
+    /// <returns>The connection and the client's address (an empty <see cref="UnixDomainSocketEndPoint"/> for an unnamed Unix peer).</returns>
+    protected override (object Request, EndPoint? ClientAddress) GetRequest()
+    {
+        Socket connection = _socket.Accept();
+        return (connection, connection.RemoteEndPoint);
+    }
+
+    /// <summary>Shuts down the connection's sending side (ignoring errors, as some systems raise ENOTCONN), then closes it.</summary>
+    /// <param name="request">The connection.</param>
+    protected override void ShutdownRequest(object request)
+    {
+        if (request is Socket connection)
+        {
+            try
+            {
+                // An explicit shutdown sends FIN at once, whoever else still holds the socket.
+                connection.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception e) when (SocketErrors.IsSocketLevel(e))
+            {
+            }
+        }
+
+        CloseRequest(request);
+    }
+
+    /// <summary>Closes the connection.</summary>
+    /// <param name="request">The connection.</param>
+    protected override void CloseRequest(object request)
+    {
+        if (request is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.Net;
+using SocketServer.Internal;
+
+namespace SocketServer;
+
+/// <summary>
+/// A <see cref="UdpServer"/> that serves each datagram on a new thread; Python's <c>ThreadingUDPServer</c>
+/// (<c>ThreadingMixIn</c> + <c>UDPServer</c>).
+/// </summary>
+/// <remarks>
+/// Each request gets a dedicated <see cref="Thread"/>, not a thread-pool item, so it may block freely.
+/// <see cref="BaseServer.HandleError"/> and <see cref="BaseServer.ShutdownRequest"/> run on that thread. Finished
+/// threads are forgotten as new ones start, so a long-running server tracks only the live ones.
+/// </remarks>
+public class ThreadingUdpServer : UdpServer, IThreadingServer
+{
+    /// <summary>Creates the server and, by default, binds it.</summary>
+    /// <param name="serverAddress">An <see cref="IPEndPoint"/> (IPv4 or IPv6); port 0 picks a free port.</param>
+    /// <param name="requestHandlerFactory">Creates one handler per datagram.</param>
+    /// <param name="bindAndActivate">Whether to bind now.</param>
+    /// <exception cref="ServerBindException">The address could not be bound.</exception>
+    public ThreadingUdpServer(EndPoint serverAddress, Func<BaseRequestHandler> requestHandlerFactory, bool bindAndActivate = true)
+        : base(serverAddress, requestHandlerFactory, bindAndActivate, new ThreadingDispatcher())
+    {
+    }
+
+    /// <summary>
+    /// Whether request threads are background threads, which neither keep the process alive nor are waited for by
+    /// <see cref="TcpServer.ServerClose"/>. <see langword="false"/> by default, as Python's <c>daemon_threads</c>.
+    /// </summary>
+    /// <remarks>May be overridden. Read when each request thread starts.</remarks>
+    public virtual bool DaemonThreads { get; set; }
+
+    /// <summary>
+    /// Whether <see cref="TcpServer.ServerClose"/> waits for the non-background request threads.
+    /// <see langword="true"/> by default, as Python's <c>block_on_close</c>.
+    /// </summary>
+    /// <remarks>
+    /// May be overridden. When it is false threads are not tracked at all. A handler blocked on an idle client
+    /// makes a blocking close wait as long.
+    /// </remarks>
+    public virtual bool BlockOnClose { get; set; } = true;
+
+    internal int TrackedThreadCount => ((ThreadingDispatcher)Dispatcher).TrackedThreadCount;
+}

@@ -1,0 +1,41 @@
+using System.Net;
+using System.Net.Sockets;
+using SocketServer.Internal;
+
+namespace SocketServer;
+
+/// <summary>A synchronous Unix-domain datagram server; Python's <c>socketserver.UnixDatagramServer</c>.</summary>
+/// <remarks>
+/// Replies go to the sender's address, so a client that wants one must bind its own socket to a path. Like
+/// Python, the server never removes its socket file.
+/// </remarks>
+public class UnixDatagramServer : UdpServer
+{
+    /// <summary>Creates the server and, by default, binds it.</summary>
+    /// <param name="serverAddress">A <see cref="UnixDomainSocketEndPoint"/>.</param>
+    /// <param name="requestHandlerFactory">Creates one handler per datagram.</param>
+    /// <param name="bindAndActivate">Whether to bind now.</param>
+    /// <exception cref="ServerBindException">The path could not be bound.</exception>
+    public UnixDatagramServer(EndPoint serverAddress, Func<BaseRequestHandler> requestHandlerFactory, bool bindAndActivate = true)
+        : base(serverAddress, requestHandlerFactory, bindAndActivate, SynchronousDispatcher.Instance)
+    {
+    }
+
+    /// <summary>Creates the server on a socket path and, by default, binds it.</summary>
+    /// <param name="path">The socket file's path (on Linux, a leading NUL names an abstract socket).</param>
+    /// <param name="requestHandlerFactory">Creates one handler per datagram.</param>
+    /// <param name="bindAndActivate">Whether to bind now.</param>
+    /// <exception cref="ServerBindException">The path could not be bound.</exception>
+    public UnixDatagramServer(string path, Func<BaseRequestHandler> requestHandlerFactory, bool bindAndActivate = true)
+        : this(new UnixDomainSocketEndPoint(path), requestHandlerFactory, bindAndActivate)
+    {
+    }
+
+    private protected UnixDatagramServer(EndPoint serverAddress, Func<BaseRequestHandler> requestHandlerFactory, bool bindAndActivate, RequestDispatcher dispatcher)
+        : base(serverAddress, requestHandlerFactory, bindAndActivate, dispatcher)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override AddressFamily AddressFamily => AddressFamily.Unix;
+}
