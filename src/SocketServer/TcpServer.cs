@@ -23,7 +23,7 @@ namespace SocketServer;
 /// </remarks>
 public class TcpServer : BaseServer
 {
-    private readonly Socket _socket;
+    private Socket _socket;
 
     /// <summary>Creates the server and, by default, binds and starts listening.</summary>
     /// <param name="serverAddress">An <see cref="IPEndPoint"/> (IPv4 or IPv6); port 0 picks a free port.</param>
@@ -108,6 +108,11 @@ public class TcpServer : BaseServer
             throw new ServerBindException(ServerAddress, SocketType, e);
         }
 
+        if (_socket.AddressFamily == AddressFamily.Unix)
+        {
+            _socket = UnixSocketFile.Detach(_socket);
+        }
+
         ServerAddress = _socket.LocalEndPoint ?? ServerAddress;
     }
 
@@ -117,6 +122,8 @@ public class TcpServer : BaseServer
     /// <summary>Closes <see cref="Socket"/>; idempotent. Afterwards <see cref="BaseServer.Fileno"/> returns -1.</summary>
     public override void ServerClose()
     {
+        // Marked closed first, so that a loop that meets the disposed socket knows why.
+        IsClosed = true;
         _socket.Dispose();
         base.ServerClose();
     }
