@@ -1,0 +1,62 @@
+namespace SocketServer.Tests;
+
+/// <summary>CPython's test_all: the public surface is exactly the documented set; helpers stay internal.</summary>
+public sealed class PublicSurfaceTests
+{
+    private static readonly string[] s_expected =
+    [
+        "SocketServer.BaseRequestHandler",
+        "SocketServer.BaseServer",
+        "SocketServer.DatagramRequest",
+        "SocketServer.DatagramRequestHandler",
+        "SocketServer.Protocols.CTime",
+        "SocketServer.Protocols.EchoDatagramHandler",
+        "SocketServer.Protocols.EchoStreamHandler",
+        "SocketServer.Protocols.TimestampDatagramHandler",
+        "SocketServer.Protocols.TimestampStreamHandler",
+        "SocketServer.ServerBindException",
+        "SocketServer.ServerExitException",
+        "SocketServer.SocketReader",
+        "SocketServer.SocketWriter",
+        "SocketServer.StreamRequestHandler",
+        "SocketServer.TcpServer",
+        "SocketServer.TcpServer`1",
+        "SocketServer.ThreadingTcpServer",
+        "SocketServer.ThreadingTcpServer`1",
+        "SocketServer.ThreadingUdpServer",
+        "SocketServer.ThreadingUdpServer`1",
+        "SocketServer.ThreadingUnixDatagramServer",
+        "SocketServer.ThreadingUnixDatagramServer`1",
+        "SocketServer.ThreadingUnixStreamServer",
+        "SocketServer.ThreadingUnixStreamServer`1",
+        "SocketServer.UdpServer",
+        "SocketServer.UdpServer`1",
+        "SocketServer.UnixDatagramServer",
+        "SocketServer.UnixDatagramServer`1",
+        "SocketServer.UnixStreamServer",
+        "SocketServer.UnixStreamServer`1",
+    ];
+
+    [Fact]
+    public void ExportsExactlyTheDocumentedTypes()
+    {
+        string[] exported = [.. typeof(BaseServer).Assembly.GetExportedTypes().Select(t => t.FullName!).Order(StringComparer.Ordinal)];
+        Assert.Equal(s_expected, exported);
+    }
+
+    [Fact]
+    public void EveryHookIsAProtectedVirtualMethod()
+    {
+        string[] hooks = ["GetRequest", "VerifyRequest", "ProcessRequest", "FinishRequest", "HandleError", "HandleTimeout", "ServiceActions", "ShutdownRequest", "CloseRequest"];
+        foreach (string name in hooks)
+        {
+            var method = typeof(BaseServer).GetMethod(name, System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!;
+            Assert.True(method is { IsFamily: true, IsVirtual: true }, $"{name} must be protected virtual");
+        }
+
+        foreach (string name in new[] { "ServerBind", "ServerActivate", "ServerClose" })
+        {
+            Assert.True(typeof(BaseServer).GetMethod(name)!.IsVirtual, $"{name} must be public virtual");
+        }
+    }
+}
