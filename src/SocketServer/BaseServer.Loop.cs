@@ -31,6 +31,11 @@ public abstract partial class BaseServer
     /// </remarks>
     public void ServeForever(TimeSpan? pollInterval)
     {
+        if (_dispatcher.TryServeAsWorker(this))
+        {
+            return;
+        }
+
         _isShutDown.Reset();
         Volatile.Write(ref _servingThreadId, Environment.CurrentManagedThreadId);
         LoopWaker? waker = null;
@@ -100,6 +105,11 @@ public abstract partial class BaseServer
     /// <exception cref="ServerExitException">A handler asked the server to exit.</exception>
     public void HandleRequest()
     {
+        if (_dispatcher.TryServeAsWorker(this))
+        {
+            return;
+        }
+
         TimeSpan? timeout = EffectiveTimeout();
         long deadline = timeout is { } t ? Stopwatch.GetTimestamp() + (long)(t.TotalSeconds * Stopwatch.Frequency) : 0;
         while (true)

@@ -216,6 +216,10 @@ public abstract partial class BaseServer : IDisposable
 
     internal void InvokeShutdownRequest(object request) => ShutdownRequest(request);
 
+    internal void InvokeCloseRequest(object request) => CloseRequest(request);
+
+    internal void SetServerAddress(EndPoint serverAddress) => ServerAddress = serverAddress;
+
     internal void InvokeHandleError(object request, EndPoint? clientAddress, Exception exception) =>
         HandleError(request, clientAddress, exception);
 

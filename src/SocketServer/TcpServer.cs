@@ -39,7 +39,7 @@ public class TcpServer : BaseServer
         : base(serverAddress, requestHandlerFactory, dispatcher)
     {
         _socket = new Socket(AddressFamily, SocketType, ProtocolType);
-        if (bindAndActivate)
+        if (bindAndActivate && dispatcher.BindsInThisProcess)
         {
             try
             {

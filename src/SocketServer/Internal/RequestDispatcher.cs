@@ -8,6 +8,15 @@ namespace SocketServer.Internal;
 /// </summary>
 internal abstract class RequestDispatcher
 {
+    /// <summary>Whether the server binds and listens in this process (a forking worker does not: its parent does).</summary>
+    public virtual bool BindsInThisProcess => true;
+
+    /// <summary>
+    /// In a forking worker process, serves the requests the parent hands over and ends the process; returns false in
+    /// an ordinary process, where the caller runs its own loop.
+    /// </summary>
+    public virtual bool TryServeAsWorker(BaseServer server) => false;
+
     /// <summary>Runs the request; on the synchronous path it has ended when this returns.</summary>
     public abstract void ProcessRequest(BaseServer server, object request, EndPoint? clientAddress);
 

@@ -1,0 +1,37 @@
+using System.Globalization;
+using System.Net;
+using SocketServer;
+using SocketServer.ForkingHost;
+
+// Usage: ForkingHost <tcp|udp|unix|unix-dgram> <address> [requests-per-child] [spare-workers] [max-children] [max-request-ms]
+string kind = args[0];
+int Option(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
+
+TcpServer server = HostServers.Create(kind, args[1]);
+var forking = (IHostSettings)server;
+forking.Configure(Option(2, 1), Option(3, 0), Option(4, 40), Option(5, 0));
+
+if (ForkingWorker.IsWorkerProcess)
+{
+    // A worker: this call serves what the parent hands over, then ends the process.
+    server.ServeForever();
+    return 3;
+}
+
+Console.Out.WriteLine($"listening on {server.ServerAddress}");
+Console.Out.Flush();
+var stopper = new Thread(() =>
+{
+    // The test closes our stdin (or writes "close") to stop us; the parent then waits for its workers.
+    while (Console.In.ReadLine() is { } line && line != "close")
+    {
+    }
+
+    server.Shutdown();
+})
+{ IsBackground = true };
+stopper.Start();
+server.ServeForever(TimeSpan.FromMilliseconds(20));
+server.ServerClose();
+Console.Out.WriteLine($"closed active={forking.ActiveCount}");
+return 0;
