@@ -44,21 +44,31 @@ internal sealed class Listener
     public void Close()
     {
         Server.ServerClose();
-        if (Server.ServerAddress is UnixDomainSocketEndPoint unix)
+        if (SocketFile(Server.ServerAddress) is { } path)
         {
-            string path = unix.ToString();
-            // Abstract names (leading NUL) have no file.
-            if (path.Length > 0 && path[0] != '\0')
+            try
             {
-                try
-                {
-                    File.Delete(path);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                }
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
             }
         }
+    }
+
+    // The file behind a Unix socket address, or null. An abstract name (Linux) has no file; .NET prints it as
+    // "@name", which must not be taken for a file called "@name", so the raw address is checked for its NUL.
+    private static string? SocketFile(System.Net.EndPoint address)
+    {
+        if (address is not UnixDomainSocketEndPoint unix)
+        {
+            return null;
+        }
+
+        System.Net.SocketAddress raw = unix.Serialize();
+        const int PathOffset = 2;
+        bool named = raw.Size > PathOffset && raw[PathOffset] != 0;
+        return named ? unix.ToString() : null;
     }
 
     private void Serve()
