@@ -89,6 +89,21 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public void ASecondSignalStopsASyncServerThatIsServingAnIdleClient()
+    {
+        using CliProcess cli = CliProcess.Start("serve", "echo", "--tcp", "127.0.0.1:0", "--mode", "sync");
+        ReadyAddress address = Assert.Single(cli.WaitUntilListening());
+        using Socket idle = Clients.Connect(address.EndPoint);
+        idle.Send("ping\n"u8);
+        byte[] buffer = new byte[5];
+        Assert.Equal(5, idle.Receive(buffer));
+
+        // The sync loop is inside the idle client's request: the first signal waits for it, the second stops waiting.
+        cli.Process.Signal(Signals.SIGTERM);
+        Assert.Equal(0, cli.Stop(Signals.SIGINT));
+    }
+
+    [Fact]
     public void RemovesItsUnixSocketFilesOnStop()
     {
         using var directory = new TempDirectory();
