@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal;
 
@@ -8,9 +9,8 @@ internal sealed class Listener
 {
     private readonly Thread _thread;
 
-    private Listener(ListenerSpec spec, BaseServer server)
+    private Listener(BaseServer server)
     {
-        Spec = spec;
         Server = server;
         Address = EndPointFormatter.Format(server.ServerAddress, server.Socket.SocketType);
         _thread = new Thread(Serve) { IsBackground = true, Name = "serve " + Address };
@@ -18,9 +18,6 @@ internal sealed class Listener
 
     /// <summary>Raised on the serving thread when <see cref="BaseServer.ServeForever()"/> throws.</summary>
     public event Action<Listener, Exception>? Failed;
-
-    /// <summary>What the command line asked for.</summary>
-    public ListenerSpec Spec { get; }
 
     /// <summary>The bound server.</summary>
     public BaseServer Server { get; }
@@ -35,7 +32,7 @@ internal sealed class Listener
     /// <returns>The bound listener, not yet serving.</returns>
     /// <exception cref="SocketException">The address could not be bound; a <see cref="ServerBindException"/> names it.</exception>
     public static Listener Bind(ListenerSpec spec, ServeProtocol protocol, ServeMode mode) =>
-        new(spec, ServerFactory.Create(spec, protocol, mode));
+        new(ServerFactory.Create(spec, protocol, mode));
 
     /// <summary>Starts serving on a background thread of its own.</summary>
     public void Start() => _thread.Start();
@@ -58,14 +55,14 @@ internal sealed class Listener
 
     // The file behind a Unix socket address, or null. An abstract name (Linux) has no file; .NET prints it as
     // "@name", which must not be taken for a file called "@name", so the raw address is checked for its NUL.
-    private static string? SocketFile(System.Net.EndPoint address)
+    private static string? SocketFile(EndPoint address)
     {
         if (address is not UnixDomainSocketEndPoint unix)
         {
             return null;
         }
 
-        System.Net.SocketAddress raw = unix.Serialize();
+        SocketAddress raw = unix.Serialize();
         const int PathOffset = 2;
         bool named = raw.Size > PathOffset && raw[PathOffset] != 0;
         return named ? unix.ToString() : null;

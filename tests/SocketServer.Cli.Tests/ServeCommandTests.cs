@@ -171,16 +171,30 @@ public sealed class ServeCommandTests
     public void ALaterBindFailureClosesTheEarlierListenersAndPrintsNoReadyLine()
     {
         using var directory = new TempDirectory();
-        string path = directory.NewPath();
+        string bound = directory.NewPath();
+        string taken = directory.NewPath();
+        File.WriteAllText(taken, "");
+
+        // Listeners bind in option order (--tcp, --udp, --unix, --unix-dgram): the last one fails.
+        ToolRun run = CliProcess.Run("serve", "echo", "--tcp", "127.0.0.1:0", "--unix", bound, "--unix-dgram", taken);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        Assert.Contains($"unix-dgram:{taken}", Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.False(File.Exists(bound), "the Unix listener bound before the failure must be closed and its file removed");
+    }
+
+    [Fact]
+    public void ALaterPortInUseFailsTheWholeCommand()
+    {
         using Socket occupier = Occupy("tcp");
         int port = ((IPEndPoint)occupier.LocalEndPoint!).Port;
 
-        ToolRun run = CliProcess.Run("serve", "echo", "--tcp", "127.0.0.1:0", "--tcp", $"127.0.0.1:{port}", "--unix", path);
+        ToolRun run = CliProcess.Run("serve", "echo", "--tcp", "127.0.0.1:0", "--tcp", $"127.0.0.1:{port}");
 
         Assert.Equal(2, run.ExitCode);
         Assert.Equal("", run.Stdout);
         Assert.Contains($"tcp://127.0.0.1:{port}", run.Stderr, StringComparison.Ordinal);
-        Assert.False(File.Exists(path));
     }
 
     [Fact]
