@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Sockets;
+using SocketServer.Internal;
+
+namespace SocketServer.Cli;
+
+/// <summary>A bound server and the thread running its <see cref="BaseServer.ServeForever()"/>.</summary>
+internal sealed class Listener
+{
+    private readonly Thread _thread;
+
+    private Listener(BaseServer server)
+    {
+        Server = server;
+        Address = EndPointFormatter.Format(server.ServerAddress, server.Socket.SocketType);
+        _thread = new Thread(Serve) { IsBackground = true, Name = "serve " + Address };
+    }
+
+    /// <summary>Raised on the serving thread when <see cref="BaseServer.ServeForever()"/> throws.</summary>
+    public event Action<Listener, Exception>? Failed;
+
+    /// <summary>The bound server.</summary>
+    public BaseServer Server { get; }
+
+    /// <summary>The real bound address as a URI, for example <c>tcp://127.0.0.1:43123</c>.</summary>
+    public string Address { get; }
+
+    /// <summary>Creates and binds the server for <paramref name="spec"/>.</summary>
+    /// <param name="spec">The listener to bind.</param>
+    /// <param name="protocol">The protocol to serve.</param>
+    /// <param name="mode">Synchronous or threading.</param>
+    /// <returns>The bound listener, not yet serving.</returns>
+    /// <exception cref="SocketException">The address could not be bound; a <see cref="ServerBindException"/> names it.</exception>
+    public static Listener Bind(ListenerSpec spec, ServeProtocol protocol, ServeMode mode) =>
+        new(ServerFactory.Create(spec, protocol, mode));
+
+    /// <summary>Starts serving on a background thread of its own.</summary>
+    public void Start() => _thread.Start();
+
+    /// <summary>Closes the server and, for a Unix listener, removes the socket file it created.</summary>
+    public void Close()
+    {
+        Server.ServerClose();
+        if (SocketFile(Server.ServerAddress) is { } path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    // The file behind a Unix socket address, or null. An abstract name (Linux) has no file; .NET prints it as
+    // "@name", which must not be taken for a file called "@name", so the raw address is checked for its NUL.
+    private static string? SocketFile(EndPoint address)
+    {
+        if (address is not UnixDomainSocketEndPoint unix)
+        {
+            return null;
+        }
+
+        SocketAddress raw = unix.Serialize();
+        const int PathOffset = 2;
+        bool named = raw.Size > PathOffset && raw[PathOffset] != 0;
+        return named ? unix.ToString() : null;
+    }
+
+    private void Serve()
+    {
+        try
+        {
+            Server.ServeForever();
+        }
+        catch (Exception e)
+        {
+            Failed?.Invoke(this, e);
+        }
+    }
+}

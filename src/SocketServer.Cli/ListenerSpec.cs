@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SocketServer.Cli;
+
+/// <summary>One listener asked for on the command line: its kind and the address to bind.</summary>
+/// <param name="Kind">The kind of listener.</param>
+/// <param name="EndPoint">An <see cref="IPEndPoint"/> for TCP and UDP, a <see cref="UnixDomainSocketEndPoint"/> otherwise.</param>
+internal sealed record ListenerSpec(ListenerKind Kind, EndPoint EndPoint)
+{
+    /// <summary>The listener used when the command line names none: TCP on 127.0.0.1:10001, the seed's address.</summary>
+    public static ListenerSpec Default { get; } = new(ListenerKind.Tcp, new IPEndPoint(IPAddress.Loopback, 10001));
+
+    /// <summary>Whether the listener is a stream one (TCP or Unix stream).</summary>
+    public bool IsStream => Kind is ListenerKind.Tcp or ListenerKind.Unix;
+
+    /// <summary>Parses an option's value: <c>HOST:PORT</c> for TCP and UDP, a path for Unix sockets.</summary>
+    /// <param name="kind">The kind of listener the option asks for.</param>
+    /// <param name="value">The option's value.</param>
+    /// <returns>The listener.</returns>
+    /// <exception cref="FormatException">The value is not a valid address; the message names it.</exception>
+    public static ListenerSpec Parse(ListenerKind kind, string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return kind switch
+        {
+            ListenerKind.Tcp or ListenerKind.Udp => new ListenerSpec(kind, ParseHostPort(kind, value)),
+            ListenerKind.Unix or ListenerKind.UnixDatagram => new ListenerSpec(kind, ParseUnixPath(kind, value)),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown listener kind."),
+        };
+    }
+
+    /// <summary>The option that asks for a listener of <paramref name="kind"/>, for messages.</summary>
+    /// <param name="kind">The kind of listener.</param>
+    /// <returns>The option's name, for example <c>--tcp</c>.</returns>
+    public static string OptionName(ListenerKind kind) => kind switch
+    {
+        ListenerKind.Tcp => "--tcp",
+        ListenerKind.Udp => "--udp",
+        ListenerKind.Unix => "--unix",
+        _ => "--unix-dgram",
+    };
+
+    private static IPEndPoint ParseHostPort(ListenerKind kind, string value)
+    {
+        string host;
+        string port;
+        if (value.StartsWith('['))
+        {
+            int close = value.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0 || close + 1 >= value.Length || value[close + 1] != ':')
+            {
+                throw Invalid(kind, value, "expected [IPV6]:PORT");
+            }
+
+            host = value[1..close];
+            port = value[(close + 2)..];
+            if (!IPAddress.TryParse(host, out IPAddress? v6) || v6.AddressFamily != AddressFamily.InterNetworkV6)
+            {
+                throw Invalid(kind, value, $"'{host}' is not an IPv6 address");
+            }
+
+            return new IPEndPoint(v6, ParsePort(kind, value, port));
+        }
+
+        int colon = value.LastIndexOf(':');
+        if (colon < 0)
+        {
+            throw Invalid(kind, value, "expected HOST:PORT");
+        }
+
+        host = value[..colon];
+        port = value[(colon + 1)..];
+        if (host.Contains(':', StringComparison.Ordinal))
+        {
+            throw Invalid(kind, value, "write an IPv6 address in brackets, as [::1]:PORT");
+        }
+
+        return new IPEndPoint(ParseHost(kind, value, host), ParsePort(kind, value, port));
+    }
+
+    private static IPAddress ParseHost(ListenerKind kind, string value, string host)
+    {
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.Loopback;
+        }
+
+        // IPAddress.TryParse also takes shorthand such as "1" (0.0.0.1); only a dotted quad is accepted here.
+        bool dottedQuad = host.Length > 0
+            && host.Count(static c => c == '.') == 3
+            && host.All(static c => c == '.' || char.IsAsciiDigit(c));
+        if (!dottedQuad || !IPAddress.TryParse(host, out IPAddress? address))
+        {
+            throw Invalid(kind, value, $"'{host}' is not an IPv4 address, [IPv6] address or localhost");
+        }
+
+        return address;
+    }
+
+    private static int ParsePort(ListenerKind kind, string value, string port)
+    {
+        if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int number)
+            || number > IPEndPoint.MaxPort)
+        {
+            throw Invalid(kind, value, $"'{port}' is not a port number from 0 to {IPEndPoint.MaxPort}");
+        }
+
+        return number;
+    }
+
+    private static UnixDomainSocketEndPoint ParseUnixPath(ListenerKind kind, string value)
+    {
+        if (value.Length == 0)
+        {
+            throw Invalid(kind, value, "the path is empty");
+        }
+
+        // '@name' is a Linux abstract socket, written as ss(8) and socat write it.
+        string path = value[0] == '@' ? "\0" + value[1..] : value;
+        try
+        {
+            return new UnixDomainSocketEndPoint(path);
+        }
+        catch (ArgumentException)
+        {
+            throw Invalid(kind, value, "the path is too long for a Unix socket on this platform");
+        }
+        catch (PlatformNotSupportedException)
+        {
+            throw Invalid(kind, value, "Unix sockets are not supported on this platform");
+        }
+    }
+
+    private static FormatException Invalid(ListenerKind kind, string value, string reason) =>
+        new($"Invalid {OptionName(kind)} value '{value}': {reason}.");
+}

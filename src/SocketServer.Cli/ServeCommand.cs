@@ -1,0 +1,83 @@
+using System.CommandLine;
+
+namespace SocketServer.Cli;
+
+/// <summary>The <c>serve</c> command: <c>serve &lt;echo|timestamp&gt; [--tcp HOST:PORT]... [--mode sync|threading]</c>.</summary>
+internal static class ServeCommand
+{
+    /// <summary>Builds the command and its action.</summary>
+    /// <returns>The <c>serve</c> command.</returns>
+    public static Command Create()
+    {
+        Argument<string> protocol = new("protocol")
+        {
+            Description = "The protocol to serve: echo (RFC 862) or timestamp (each line comes back behind [ctime]).",
+        };
+        protocol.AcceptOnlyFromAmong("echo", "timestamp");
+
+        Option<string[]> tcp = ListenerOption("--tcp", "HOST:PORT", "Serve on a TCP address (IPv4, [IPv6] or localhost; port 0 picks a free port).");
+        Option<string[]> udp = ListenerOption("--udp", "HOST:PORT", "Serve on a UDP address (IPv4, [IPv6] or localhost; port 0 picks a free port).");
+        Option<string[]> unix = ListenerOption("--unix", "PATH", "Serve on a Unix-domain stream socket at PATH (@NAME for a Linux abstract socket).");
+        Option<string[]> unixDgram = ListenerOption("--unix-dgram", "PATH", "Serve on a Unix-domain datagram socket at PATH (@NAME for a Linux abstract socket).");
+        Option<string> mode = new("--mode")
+        {
+            Description = "sync serves one request at a time per listener, as Python's TCPServer; threading serves each request on its own thread.",
+            DefaultValueFactory = static _ => "sync",
+        };
+        mode.AcceptOnlyFromAmong("sync", "threading");
+
+        Command command = new("serve", "Serve a protocol on one or more listeners until SIGINT or SIGTERM. Without a listener option, serves TCP on 127.0.0.1:10001.")
+        {
+            protocol,
+            tcp,
+            udp,
+            unix,
+            unixDgram,
+            mode,
+        };
+
+        command.SetAction(parseResult =>
+        {
+            List<ListenerSpec> listeners = [];
+            try
+            {
+                AddListeners(listeners, ListenerKind.Tcp, parseResult.GetValue(tcp));
+                AddListeners(listeners, ListenerKind.Udp, parseResult.GetValue(udp));
+                AddListeners(listeners, ListenerKind.Unix, parseResult.GetValue(unix));
+                AddListeners(listeners, ListenerKind.UnixDatagram, parseResult.GetValue(unixDgram));
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"socketserver: {e.Message}");
+                return ExitCodes.Address;
+            }
+
+            if (listeners.Count == 0)
+            {
+                listeners.Add(ListenerSpec.Default);
+            }
+
+            ServeProtocol serveProtocol = parseResult.GetValue(protocol) == "timestamp" ? ServeProtocol.Timestamp : ServeProtocol.Echo;
+            ServeMode serveMode = parseResult.GetValue(mode) == "threading" ? ServeMode.Threading : ServeMode.Sync;
+            using ServeSession session = new(Console.Out, Console.Error);
+            return session.Run(listeners, serveProtocol, serveMode);
+        });
+        return command;
+    }
+
+    private static Option<string[]> ListenerOption(string name, string helpName, string description) => new(name)
+    {
+        Description = description + " Repeatable.",
+        HelpName = helpName,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private static void AddListeners(List<ListenerSpec> listeners, ListenerKind kind, string[]? values)
+    {
+        foreach (string value in values ?? [])
+        {
+            listeners.Add(ListenerSpec.Parse(kind, value));
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using SocketServer.Internal;
+
+namespace SocketServer.Cli;
+
+/// <summary>
+/// Runs the <c>serve</c> command: binds every listener, serves each on its own thread, prints one ready line per
+/// listener, and stops cleanly on SIGINT or SIGTERM.
+/// </summary>
+internal sealed class ServeSession : IDisposable
+{
+    /// <summary>How long a stop waits for requests in progress (a synchronous server finishes its request first).</summary>
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
+
+    private readonly TextWriter _out;
+    private readonly TextWriter _error;
+    private readonly List<Listener> _listeners = [];
+    private readonly List<PosixSignalRegistration> _signals = [];
+    private readonly ManualResetEventSlim _stop = new(initialState: false);
+    private readonly TaskCompletionSource _force = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _signalCount;
+    private volatile bool _failed;
+
+    /// <summary>Creates a session writing ready lines to <paramref name="output"/> and errors to <paramref name="error"/>.</summary>
+    /// <param name="output">Where the ready lines go (standard output).</param>
+    /// <param name="error">Where error lines go (standard error).</param>
+    public ServeSession(TextWriter output, TextWriter error)
+    {
+        _out = output;
+        _error = error;
+    }
+
+    /// <summary>Serves until a signal asks to stop.</summary>
+    /// <param name="specs">The listeners to bind, in order.</param>
+    /// <param name="protocol">The protocol to serve.</param>
+    /// <param name="mode">Synchronous or threading.</param>
+    /// <returns>One of <see cref="ExitCodes"/>.</returns>
+    public int Run(IReadOnlyList<ListenerSpec> specs, ServeProtocol protocol, ServeMode mode)
+    {
+        // Registered before binding, so that a signal arriving at any time stops the servers cleanly.
+        RegisterSignals();
+        foreach (ListenerSpec spec in specs)
+        {
+            try
+            {
+                _listeners.Add(Listener.Bind(spec, protocol, mode));
+            }
+            catch (ServerBindException e)
+            {
+                return Fail(ExitCodes.Address, e.Message);
+            }
+            catch (SocketException e)
+            {
+                string address = EndPointFormatter.Format(spec.EndPoint, spec.IsStream ? SocketType.Stream : SocketType.Dgram);
+                return Fail(ExitCodes.Address, $"Cannot bind {address}: {e.Message}");
+            }
+        }
+
+        foreach (Listener listener in _listeners)
+        {
+            listener.Failed += OnListenerFailed;
+            listener.Start();
+            WriteLine(_out, $"listening on {listener.Address}");
+        }
+
+        _stop.Wait();
+        StopListeners();
+        return _failed ? ExitCodes.ServeFailed : ExitCodes.Success;
+    }
+
+    /// <summary>Unregisters the signal handlers and closes any listener still open.</summary>
+    public void Dispose()
+    {
+        foreach (PosixSignalRegistration registration in _signals)
+        {
+            registration.Dispose();
+        }
+
+        CloseListeners();
+        _stop.Dispose();
+    }
+
+    private void RegisterSignals()
+    {
+        foreach (PosixSignal signal in (ReadOnlySpan<PosixSignal>)[PosixSignal.SIGINT, PosixSignal.SIGTERM])
+        {
+            _signals.Add(PosixSignalRegistration.Create(signal, OnSignal));
+        }
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        // Cancel the default action (terminating the process); the main thread stops the servers.
+        context.Cancel = true;
+        if (Interlocked.Increment(ref _signalCount) > 1)
+        {
+            _force.TrySetResult();
+        }
+
+        _stop.Set();
+    }
+
+    private void OnListenerFailed(Listener listener, Exception exception)
+    {
+        _failed = true;
+        WriteLine(_error, $"socketserver: {listener.Address} stopped serving: {OneLine(exception.Message)}");
+        _stop.Set();
+    }
+
+    private void StopListeners()
+    {
+        // Shutdown() must not run on a serving thread, and each waits for its loop: run them side by side.
+        Task[] shutdowns = [.. _listeners.Select(static l => Task.Run(l.Server.Shutdown))];
+        // A synchronous server finishes the request it is serving first; a second signal stops waiting.
+        Task.WaitAny([Task.WhenAll(shutdowns), _force.Task], ShutdownGrace);
+        CloseListeners();
+    }
+
+    private void CloseListeners()
+    {
+        foreach (Listener listener in _listeners)
+        {
+            listener.Close();
+        }
+
+        _listeners.Clear();
+    }
+
+    private int Fail(int exitCode, string message)
+    {
+        CloseListeners();
+        WriteLine(_error, $"socketserver: {OneLine(message)}");
+        return exitCode;
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+
+    private static void WriteLine(TextWriter writer, string line)
+    {
+        writer.WriteLine(line);
+        writer.Flush();
+    }
+}

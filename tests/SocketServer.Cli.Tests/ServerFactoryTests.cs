@@ -1,0 +1,61 @@
+using SocketServer.Cli.Tests.Infrastructure;
+using SocketServer.Protocols;
+
+namespace SocketServer.Cli.Tests;
+
+/// <summary>Which library server and handler each listener kind, mode and protocol gets.</summary>
+public sealed class ServerFactoryTests
+{
+    [Theory]
+    [InlineData("tcp", "sync", typeof(TcpServer))]
+    [InlineData("udp", "sync", typeof(UdpServer))]
+    [InlineData("unix", "sync", typeof(UnixStreamServer))]
+    [InlineData("unix-dgram", "sync", typeof(UnixDatagramServer))]
+    [InlineData("tcp", "threading", typeof(ThreadingTcpServer))]
+    [InlineData("udp", "threading", typeof(ThreadingUdpServer))]
+    [InlineData("unix", "threading", typeof(ThreadingUnixStreamServer))]
+    [InlineData("unix-dgram", "threading", typeof(ThreadingUnixDatagramServer))]
+    public void CreatesTheServerOfTheKindAndMode(string kind, string mode, Type expected)
+    {
+        using var directory = new TempDirectory();
+        ListenerSpec spec = Spec(kind, directory);
+        ServeMode serveMode = mode == "sync" ? ServeMode.Sync : ServeMode.Threading;
+
+        using TcpServer server = ServerFactory.Create(spec, ServeProtocol.Echo, serveMode);
+
+        Assert.Equal(expected, server.GetType());
+        Assert.False(server.IsClosed);
+        bool? daemon = server switch
+        {
+            ThreadingTcpServer s => s.DaemonThreads,
+            ThreadingUdpServer s => s.DaemonThreads,
+            ThreadingUnixStreamServer s => s.DaemonThreads,
+            ThreadingUnixDatagramServer s => s.DaemonThreads,
+            _ => null,
+        };
+        Assert.Equal(serveMode == ServeMode.Threading ? true : null, daemon);
+    }
+
+    [Theory]
+    [InlineData("echo", true, typeof(EchoStreamHandler))]
+    [InlineData("echo", false, typeof(EchoDatagramHandler))]
+    [InlineData("timestamp", true, typeof(TimestampStreamHandler))]
+    [InlineData("timestamp", false, typeof(TimestampDatagramHandler))]
+    public void MapsEachProtocolToItsHandler(string protocol, bool stream, Type expected)
+    {
+        ServeProtocol serveProtocol = protocol == "echo" ? ServeProtocol.Echo : ServeProtocol.Timestamp;
+
+        Func<BaseRequestHandler> factory = ProtocolHandlers.For(serveProtocol, stream);
+
+        Assert.Equal(expected, factory().GetType());
+        Assert.NotSame(factory(), factory());
+    }
+
+    private static ListenerSpec Spec(string kind, TempDirectory directory) => kind switch
+    {
+        "tcp" => ListenerSpec.Parse(ListenerKind.Tcp, "127.0.0.1:0"),
+        "udp" => ListenerSpec.Parse(ListenerKind.Udp, "127.0.0.1:0"),
+        "unix" => ListenerSpec.Parse(ListenerKind.Unix, directory.NewPath()),
+        _ => ListenerSpec.Parse(ListenerKind.UnixDatagram, directory.NewPath()),
+    };
+}
