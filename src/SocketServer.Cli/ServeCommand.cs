@@ -21,10 +21,10 @@ internal static class ServeCommand
         Option<string[]> unixDgram = ListenerOption("--unix-dgram", "PATH", "Serve on a Unix-domain datagram socket at PATH (@NAME for a Linux abstract socket).");
         Option<string> mode = new("--mode")
         {
-            Description = "sync serves one request at a time per listener, as Python's TCPServer; threading serves each request on its own thread.",
+            Description = "sync serves one request at a time per listener, as Python's TCPServer; threading serves each request on its own thread; forking serves each request in a worker process.",
             DefaultValueFactory = static _ => "sync",
         };
-        mode.AcceptOnlyFromAmong("sync", "threading");
+        mode.AcceptOnlyFromAmong("sync", "threading", "forking");
 
         Command command = new("serve", "Serve a protocol on one or more listeners until SIGINT or SIGTERM. Without a listener option, serves TCP on 127.0.0.1:10001.")
         {
@@ -58,7 +58,12 @@ internal static class ServeCommand
             }
 
             ServeProtocol serveProtocol = parseResult.GetValue(protocol) == "timestamp" ? ServeProtocol.Timestamp : ServeProtocol.Echo;
-            ServeMode serveMode = parseResult.GetValue(mode) == "threading" ? ServeMode.Threading : ServeMode.Sync;
+            ServeMode serveMode = parseResult.GetValue(mode) switch
+            {
+                "threading" => ServeMode.Threading,
+                "forking" => ServeMode.Forking,
+                _ => ServeMode.Sync,
+            };
             using ServeSession session = new(Console.Out, Console.Error);
             return session.Run(listeners, serveProtocol, serveMode);
         });

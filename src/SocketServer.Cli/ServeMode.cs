@@ -8,4 +8,7 @@ internal enum ServeMode
 
     /// <summary>A thread per request, like Python's <c>ThreadingTCPServer</c>, with daemon threads.</summary>
     Threading,
+
+    /// <summary>A worker process per request, like Python's <c>ForkingTCPServer</c> (this program started again).</summary>
+    Forking,
 }

@@ -38,6 +38,11 @@ internal sealed class ServeSession : IDisposable
     /// <returns>One of <see cref="ExitCodes"/>.</returns>
     public int Run(IReadOnlyList<ListenerSpec> specs, ServeProtocol protocol, ServeMode mode)
     {
+        if (ForkingWorker.IsWorkerProcess)
+        {
+            return RunWorker(specs, protocol, mode);
+        }
+
         // Registered before binding, so that a signal arriving at any time stops the servers cleanly.
         RegisterSignals();
         foreach (ListenerSpec spec in specs)
@@ -67,6 +72,26 @@ internal sealed class ServeSession : IDisposable
         _stop.Wait();
         StopListeners();
         return _failed ? ExitCodes.ServeFailed : ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// A forking worker: builds the same listeners (which do not bind in a worker) and lets the one this worker
+    /// belongs to serve what the parent hands over; that listener ends the process. Prints nothing: the ready lines
+    /// are the parent's.
+    /// </summary>
+    private int RunWorker(IReadOnlyList<ListenerSpec> specs, ServeProtocol protocol, ServeMode mode)
+    {
+        // Ctrl-C in a terminal reaches the whole process group; the parent decides when to stop, and a worker
+        // finishes its request and exits when the parent closes its channel.
+        _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true));
+        foreach (ListenerSpec spec in specs)
+        {
+            _listeners.Add(Listener.Bind(spec, protocol, mode));
+        }
+
+        _listeners.ForEach(static listener => listener.Start());
+        Thread.Sleep(Timeout.Infinite);
+        return ExitCodes.Success;
     }
 
     /// <summary>Unregisters the signal handlers and closes any listener still open.</summary>

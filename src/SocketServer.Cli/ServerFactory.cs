@@ -12,7 +12,12 @@ internal static class ServerFactory
     public static TcpServer Create(ListenerSpec listener, ServeProtocol protocol, ServeMode mode)
     {
         Func<BaseRequestHandler> handlers = ProtocolHandlers.For(protocol, listener.IsStream);
-        return mode == ServeMode.Sync ? CreateSync(listener, handlers) : CreateThreading(listener, handlers);
+        return mode switch
+        {
+            ServeMode.Threading => CreateThreading(listener, handlers),
+            ServeMode.Forking => CreateForking(listener, handlers),
+            _ => CreateSync(listener, handlers),
+        };
     }
 
     private static TcpServer CreateSync(ListenerSpec listener, Func<BaseRequestHandler> handlers) => listener.Kind switch
@@ -31,5 +36,15 @@ internal static class ServerFactory
         ListenerKind.Udp => new ThreadingUdpServer(listener.EndPoint, handlers) { DaemonThreads = true },
         ListenerKind.Unix => new ThreadingUnixStreamServer(listener.EndPoint, handlers) { DaemonThreads = true },
         _ => new ThreadingUnixDatagramServer(listener.EndPoint, handlers) { DaemonThreads = true },
+    };
+
+    // Workers are this program started again with the same arguments; they must build the listeners in the same
+    // order (they do: the order of the options). A stop does not wait for workers: each finishes its request.
+    private static TcpServer CreateForking(ListenerSpec listener, Func<BaseRequestHandler> handlers) => listener.Kind switch
+    {
+        ListenerKind.Tcp => new ForkingTcpServer(listener.EndPoint, handlers) { BlockOnClose = false },
+        ListenerKind.Udp => new ForkingUdpServer(listener.EndPoint, handlers) { BlockOnClose = false },
+        ListenerKind.Unix => new ForkingUnixStreamServer(listener.EndPoint, handlers) { BlockOnClose = false },
+        _ => new ForkingUnixDatagramServer(listener.EndPoint, handlers) { BlockOnClose = false },
     };
 }

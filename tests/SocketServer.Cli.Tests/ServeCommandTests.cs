@@ -11,6 +11,7 @@ public sealed class ServeCommandTests
     [Theory]
     [InlineData("sync")]
     [InlineData("threading")]
+    [InlineData("forking")]
     public void ServesEveryListenerGivenAndPrintsOneReadyLineEach(string mode)
     {
         using var directory = new TempDirectory();
@@ -228,7 +229,7 @@ public sealed class ServeCommandTests
     [Theory]
     [InlineData("serve", "bogus")]
     [InlineData("serve")]
-    [InlineData("serve", "echo", "--mode", "forking")]
+    [InlineData("serve", "echo", "--mode", "preforked")]
     [InlineData("serve", "echo", "--tcp")]
     [InlineData("serve", "echo", "--nonsense")]
     public void UsageErrorsExitWithOne(params string[] arguments)

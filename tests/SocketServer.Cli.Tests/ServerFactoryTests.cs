@@ -15,11 +15,20 @@ public sealed class ServerFactoryTests
     [InlineData("udp", "threading", typeof(ThreadingUdpServer))]
     [InlineData("unix", "threading", typeof(ThreadingUnixStreamServer))]
     [InlineData("unix-dgram", "threading", typeof(ThreadingUnixDatagramServer))]
+    [InlineData("tcp", "forking", typeof(ForkingTcpServer))]
+    [InlineData("udp", "forking", typeof(ForkingUdpServer))]
+    [InlineData("unix", "forking", typeof(ForkingUnixStreamServer))]
+    [InlineData("unix-dgram", "forking", typeof(ForkingUnixDatagramServer))]
     public void CreatesTheServerOfTheKindAndMode(string kind, string mode, Type expected)
     {
         using var directory = new TempDirectory();
         ListenerSpec spec = Spec(kind, directory);
-        ServeMode serveMode = mode == "sync" ? ServeMode.Sync : ServeMode.Threading;
+        ServeMode serveMode = mode switch
+        {
+            "sync" => ServeMode.Sync,
+            "threading" => ServeMode.Threading,
+            _ => ServeMode.Forking,
+        };
 
         using TcpServer server = ServerFactory.Create(spec, ServeProtocol.Echo, serveMode);
 
