@@ -117,6 +117,9 @@ public class TcpServer : BaseServer
     /// <summary>Closes <see cref="Socket"/>; idempotent. Afterwards <see cref="BaseServer.Fileno"/> returns -1.</summary>
     public override void ServerClose()
     {
+        // Mark the server closed before the socket goes: closing it wakes a running ServeForever(), whose next
+        // Select() throws ObjectDisposedException, and the loop treats that as the end only once IsClosed is set.
+        IsClosed = true;
         _socket.Dispose();
         base.ServerClose();
     }
