@@ -122,7 +122,8 @@ public class TcpServer : BaseServer
     /// <summary>Closes <see cref="Socket"/>; idempotent. Afterwards <see cref="BaseServer.Fileno"/> returns -1.</summary>
     public override void ServerClose()
     {
-        // Marked closed first, so that a loop that meets the disposed socket knows why.
+        // Mark the server closed before the socket goes: closing it wakes a running ServeForever(), whose next
+        // Select() throws ObjectDisposedException, and the loop treats that as the end only once IsClosed is set.
         IsClosed = true;
         _socket.Dispose();
         base.ServerClose();
