@@ -24,6 +24,7 @@ namespace SocketServer;
 public class TcpServer : BaseServer
 {
     private Socket _socket;
+    private UnixSocketBinder? _unixBinder;
 
     /// <summary>Creates the server and, by default, binds and starts listening.</summary>
     /// <param name="serverAddress">An <see cref="IPEndPoint"/> (IPv4 or IPv6); port 0 picks a free port.</param>
@@ -84,7 +85,10 @@ public class TcpServer : BaseServer
         ? ProtocolType.Unspecified
         : SocketType == SocketType.Dgram ? ProtocolType.Udp : ProtocolType.Tcp;
 
-    /// <summary>Sets the reuse options, binds to <see cref="BaseServer.ServerAddress"/>, then reads the real address back.</summary>
+    /// <summary>
+    /// Sets the reuse options, binds to <see cref="BaseServer.ServerAddress"/>, then reads the real
+    /// address back. The Unix servers also apply their socket-file options here.
+    /// </summary>
     /// <exception cref="ServerBindException">The address could not be bound.</exception>
     public override void ServerBind()
     {
@@ -99,6 +103,11 @@ public class TcpServer : BaseServer
             ReuseOptions.TrySetReusePort(_socket);
         }
 
+        // Only the Unix servers declare the socket-file options; a TcpServer given a Unix address keeps the defaults.
+        UnixSocketBinder? unixBinder = this is IUnixSocketFileOptions options && _socket.AddressFamily == AddressFamily.Unix
+            ? new UnixSocketBinder(options, ServerAddress, SocketType)
+            : null;
+        unixBinder?.BeforeBind();
         try
         {
             _socket.Bind(ServerAddress);
@@ -113,6 +122,9 @@ public class TcpServer : BaseServer
             _socket = UnixSocketFile.Detach(_socket);
         }
 
+        // Kept before AfterBind, so that a failed chmod or chown still lets ServerClose remove the new file.
+        _unixBinder = unixBinder;
+        unixBinder?.AfterBind();
         ServerAddress = _socket.LocalEndPoint ?? ServerAddress;
     }
 
@@ -125,6 +137,7 @@ public class TcpServer : BaseServer
         // Marked closed first, so that a loop that meets the disposed socket knows why.
         IsClosed = true;
         _socket.Dispose();
+        _unixBinder?.AfterClose();
         base.ServerClose();
     }
 
