@@ -55,8 +55,10 @@ public class UnixStreamServer : TcpServer, IUnixSocketFileOptions
     /// and the bind fails with a <see cref="ServerBindException"/> that names the path and the reason.
     /// </para>
     /// <para>
-    /// The risk: a live stream server on the path sees one connection that closes at once. The check and the unlink
-    /// are separate steps, so a server that binds the path between them wins and this bind fails. Linux only for now:
+    /// The risks: a live stream server on the path sees one connection that closes at once. A stream server that has
+    /// bound but is not listening yet refuses connections just as a dead one does, so its file counts as stale: do
+    /// not let two starting servers race for one path. The check and the unlink are separate steps, so a server
+    /// that binds the path between them wins and this bind fails. Linux only for now:
     /// elsewhere an existing path fails the bind as by default, untouched. Abstract names have no file.
     /// </para>
     /// </remarks>

@@ -7,6 +7,10 @@ namespace SocketServer.Internal;
 /// it again by inode), <c>getgrnam_r</c> and <c>chown</c> (to give a socket file a group). Linux only: statx has
 /// the same layout on every Linux architecture, unlike <c>struct stat</c>, so no per-architecture offsets.
 /// </summary>
+/// <remarks>
+/// "libc" resolves to the real C library: the runtime maps that name to <c>libc.so.6</c> (glibc) or musl's, since
+/// <c>libc.so</c> itself is only a linker script.
+/// </remarks>
 internal static partial class LibC
 {
     public const int AtFdCwd = -100;

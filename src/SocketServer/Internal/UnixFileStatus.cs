@@ -13,8 +13,13 @@ namespace SocketServer.Internal;
 /// <param name="GroupId">The file's group.</param>
 internal readonly record struct UnixFileStatus(UnixFileKind Kind, uint DeviceMajor, uint DeviceMinor, ulong Inode, uint GroupId)
 {
-    /// <summary>Whether this platform can read file status (Linux only, so far).</summary>
-    public static bool IsSupported => OperatingSystem.IsLinux();
+    private static readonly Lazy<bool> s_isSupported = new(ProbeStatx);
+
+    /// <summary>
+    /// Whether this platform can read file status: Linux, with a C library that has statx (glibc 2.28 and later,
+    /// musl 1.2.5 and later) and a kernel that implements it (4.11 and later).
+    /// </summary>
+    public static bool IsSupported => s_isSupported.Value;
 
     /// <summary>Whether <paramref name="other"/> is the same file: same device and inode, not merely the same path.</summary>
     public bool IsSameFile(UnixFileStatus other) =>
@@ -22,13 +27,13 @@ internal readonly record struct UnixFileStatus(UnixFileKind Kind, uint DeviceMaj
 
     /// <summary>Reads the status of <paramref name="path"/> without following a final symbolic link.</summary>
     /// <returns>The status, or <see langword="null"/> when nothing exists at the path.</returns>
-    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
+    /// <exception cref="PlatformNotSupportedException"><see cref="IsSupported"/> is false.</exception>
     /// <exception cref="IOException">The path exists but cannot be examined (for example, permission denied).</exception>
     public static UnixFileStatus? Read(string path)
     {
         if (!IsSupported)
         {
-            throw new PlatformNotSupportedException("Reading a socket file's status is implemented for Linux only.");
+            throw new PlatformNotSupportedException("Reading a socket file's status needs statx (Linux).");
         }
 
         Span<byte> buffer = stackalloc byte[LibC.StatxSize];
@@ -53,6 +58,25 @@ internal readonly record struct UnixFileStatus(UnixFileKind Kind, uint DeviceMaj
             DeviceMinor: MemoryMarshal.Read<uint>(buffer[140..]),
             Inode: MemoryMarshal.Read<ulong>(buffer[32..]),
             GroupId: MemoryMarshal.Read<uint>(buffer[24..]));
+    }
+
+    private static bool ProbeStatx()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            Span<byte> buffer = stackalloc byte[LibC.StatxSize];
+            // ENOSYS: the C library has statx but the kernel (or a seccomp filter) does not.
+            return LibC.Statx(LibC.AtFdCwd, "/", 0, LibC.StatxType, buffer) == 0 || Marshal.GetLastPInvokeError() != 38;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false;
+        }
     }
 
     private static UnixFileKind KindOf(ushort mode) => (mode & 0xF000) switch

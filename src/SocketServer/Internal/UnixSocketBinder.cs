@@ -64,7 +64,7 @@ internal sealed class UnixSocketBinder
                 // Unlink only the file we probed: if it was replaced meanwhile, leave the new one to its owner.
                 if (ReadStatus() is { Kind: UnixFileKind.Socket } again && again.IsSameFile(found))
                 {
-                    File.Delete(_path);
+                    RemoveStale();
                 }
 
                 break;
@@ -123,6 +123,18 @@ internal sealed class UnixSocketBinder
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Closing must not fail over a file we cannot remove; it stays, as it would by default.
+        }
+    }
+
+    private void RemoveStale()
+    {
+        try
+        {
+            File.Delete(_path!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Fail(SocketError.AccessDenied, $"'{_path}' is a stale socket file but cannot be removed: {e.Message}");
         }
     }
 
