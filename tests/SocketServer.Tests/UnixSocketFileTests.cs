@@ -40,6 +40,15 @@ public sealed class UnixSocketFileTests : IDisposable
         Assert.True(File.Exists(path), "the default never unlinks");
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void RecoveryWithNothingAtThePathJustBinds(ServerKind kind)
+    {
+        string path = _directory.NewSocketPath();
+        using TcpServer server = UnixServers.Create(kind, path, new SocketFileSettings(Recover: true));
+        UnixServers.AssertServes(kind, server, _directory);
+    }
+
     [Fact]
     public void AnOverrideInADerivedClassRecoversDuringConstruction()
     {
@@ -217,6 +226,22 @@ public sealed class UnixSocketFileTests : IDisposable
         using TcpServer server = UnixServers.Create(ServerKind.UnixStream, path, new SocketFileSettings(Group: group, Mode: (UnixFileMode)0b110_110_000));
         Assert.Equal(gid, UnixFileStatus.Read(path)!.Value.GroupId);
         Assert.Equal((UnixFileMode)0b110_110_000, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
+    public void AGroupTheProcessIsNotInIsRefusedClearly()
+    {
+        UnixServers.SkipUnlessLinux();
+        if (Environment.UserName == "root")
+        {
+            Assert.Skip("root may give a file any group");
+        }
+
+        // Group 0 (root): an unprivileged process is almost never a member, so chown(2) answers EPERM.
+        string path = _directory.NewSocketPath();
+        var e = Assert.Throws<ServerBindException>(() => UnixServers.Create(ServerKind.UnixStream, path, new SocketFileSettings(Group: "0")));
+        Assert.Equal(SocketError.AccessDenied, e.SocketErrorCode);
+        Assert.Contains($"cannot give '{path}' the group '0'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
