@@ -26,6 +26,15 @@ public sealed class ServerBindException : SocketException
         _message = $"Cannot bind {Address}: {Explain(endPoint, inner)}";
     }
 
+    /// <summary>Creates the exception for a bind refused before or after the system call, with its own explanation.</summary>
+    internal ServerBindException(EndPoint endPoint, SocketType socketType, SocketError error, string explanation)
+        : base((int)error)
+    {
+        EndPoint = endPoint;
+        Address = EndPointFormatter.Format(endPoint, socketType);
+        _message = $"Cannot bind {Address}: {explanation}";
+    }
+
     /// <summary>The address that could not be bound.</summary>
     public EndPoint EndPoint { get; }
 
@@ -37,7 +46,7 @@ public sealed class ServerBindException : SocketException
 
     private static string Explain(EndPoint endPoint, SocketException inner)
     {
-        if (endPoint is UnixDomainSocketEndPoint unix && !IsAbstract(unix))
+        if (endPoint is UnixDomainSocketEndPoint unix && !UnixAddress.IsAbstract(unix))
         {
             string path = unix.ToString();
             string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -59,11 +68,5 @@ public sealed class ServerBindException : SocketException
             SocketError.AccessDenied => "permission denied (ports below 1024 need privileges).",
             _ => inner.Message,
         };
-    }
-
-    private static bool IsAbstract(UnixDomainSocketEndPoint endPoint)
-    {
-        string path = endPoint.ToString();
-        return path.Length > 0 && path[0] == '\0';
     }
 }

@@ -15,7 +15,7 @@ namespace SocketServer;
 /// <see cref="ServerClose"/> and rethrows, so no socket leaks.
 /// </para>
 /// <para>
-/// Settings read while binding (<see cref="AllowReuseAddress"/>, <see cref="AllowReusePort"/>,
+/// Settings read while binding (<see cref="AllowReuseAddress"/>, <see cref="AllowReusePort"/>, <see cref="AllowDualStack"/>,
 /// <see cref="RequestQueueSize"/>) are virtual so a derived class can override them: a C# base constructor
 /// runs before the derived constructor body, so values assigned there come too late. Or construct with
 /// <c>bindAndActivate: false</c>, set them, then call <see cref="ServerBind"/> and <see cref="ServerActivate"/>.
@@ -24,6 +24,7 @@ namespace SocketServer;
 public class TcpServer : BaseServer
 {
     private Socket _socket;
+    private UnixSocketBinder? _unixBinder;
 
     /// <summary>Creates the server and, by default, binds and starts listening.</summary>
     /// <param name="serverAddress">An <see cref="IPEndPoint"/> (IPv4 or IPv6); port 0 picks a free port.</param>
@@ -77,6 +78,20 @@ public class TcpServer : BaseServer
     /// <remarks>May be overridden. Read by <see cref="ServerBind"/>. Ignored where the platform has no SO_REUSEPORT.</remarks>
     public virtual bool AllowReusePort { get; set; }
 
+    /// <summary>
+    /// Whether <see cref="ServerBind"/> makes a socket bound to <see cref="IPAddress.IPv6Any"/> (<c>[::]</c>) accept
+    /// IPv4 clients too, by setting <see cref="Socket.DualMode"/>; <see langword="true"/> by default.
+    /// </summary>
+    /// <remarks>
+    /// May be overridden. Read by <see cref="ServerBind"/>; only an IPv6 wildcard address is affected. Python leaves
+    /// IPV6_V6ONLY at the system default, which is dual-stack on Linux but IPv6-only on Windows and the BSDs (and
+    /// wherever <c>net.ipv6.bindv6only</c> is set): this makes the Linux default explicit everywhere. Where the system
+    /// refuses dual-stack, the socket stays IPv6-only and no error is raised. Set it to <see langword="false"/> to
+    /// leave the system default alone, as Python does. The risk: a dual-stack server also answers IPv4 clients, whose
+    /// addresses it sees as IPv4-mapped IPv6 addresses (<c>::ffff:a.b.c.d</c>).
+    /// </remarks>
+    public virtual bool AllowDualStack { get; set; } = true;
+
     /// <inheritdoc/>
     public override Socket Socket => _socket;
 
@@ -84,7 +99,10 @@ public class TcpServer : BaseServer
         ? ProtocolType.Unspecified
         : SocketType == SocketType.Dgram ? ProtocolType.Udp : ProtocolType.Tcp;
 
-    /// <summary>Sets the reuse options, binds to <see cref="BaseServer.ServerAddress"/>, then reads the real address back.</summary>
+    /// <summary>
+    /// Sets the reuse and dual-stack options, binds to <see cref="BaseServer.ServerAddress"/>, then reads the real
+    /// address back. The Unix servers also apply their socket-file options here.
+    /// </summary>
     /// <exception cref="ServerBindException">The address could not be bound.</exception>
     public override void ServerBind()
     {
@@ -99,6 +117,16 @@ public class TcpServer : BaseServer
             ReuseOptions.TrySetReusePort(_socket);
         }
 
+        if (AllowDualStack && ServerAddress is IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip && ip.Address.Equals(IPAddress.IPv6Any))
+        {
+            TryEnableDualMode(_socket);
+        }
+
+        // Only the Unix servers declare the socket-file options; a TcpServer given a Unix address keeps the defaults.
+        UnixSocketBinder? unixBinder = this is IUnixSocketFileOptions options && _socket.AddressFamily == AddressFamily.Unix
+            ? new UnixSocketBinder(options, ServerAddress, SocketType)
+            : null;
+        unixBinder?.BeforeBind();
         try
         {
             _socket.Bind(ServerAddress);
@@ -113,7 +141,22 @@ public class TcpServer : BaseServer
             _socket = UnixSocketFile.Detach(_socket);
         }
 
+        // Kept before AfterBind, so that a failed chmod or chown still lets ServerClose remove the new file.
+        _unixBinder = unixBinder;
+        unixBinder?.AfterBind();
         ServerAddress = _socket.LocalEndPoint ?? ServerAddress;
+    }
+
+    private static void TryEnableDualMode(Socket socket)
+    {
+        try
+        {
+            socket.DualMode = true;
+        }
+        catch (Exception e) when (e is SocketException or NotSupportedException)
+        {
+            // The system allows IPv6-only sockets only (or IPv4 is absent): serve IPv6 alone rather than fail.
+        }
     }
 
     /// <summary>Starts listening with a backlog of <see cref="RequestQueueSize"/>.</summary>
@@ -126,6 +169,7 @@ public class TcpServer : BaseServer
         // Select() throws ObjectDisposedException, and the loop treats that as the end only once IsClosed is set.
         IsClosed = true;
         _socket.Dispose();
+        _unixBinder?.AfterClose();
         base.ServerClose();
     }
 

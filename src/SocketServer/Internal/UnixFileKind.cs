@@ -1,0 +1,11 @@
+namespace SocketServer.Internal;
+
+/// <summary>What a path names, from the S_IFMT bits of its mode; only the kinds the binder treats differently.</summary>
+internal enum UnixFileKind
+{
+    Socket,
+    RegularFile,
+    Directory,
+    SymbolicLink,
+    Other,
+}
