@@ -58,7 +58,10 @@ public class ForkingUdpServer : UdpServer, IForkingServer
     public virtual TimeSpan? MaxRequestDuration { get; set; }
 
     /// <summary>How to start a worker; <see langword="null"/> (the default) starts this program again with the same arguments.</summary>
-    /// <remarks>May be overridden. The library adds the environment variable that gives the process its worker role.</remarks>
+    /// <remarks>
+    /// May be overridden. The library adds the environment variable that gives the process its worker role. In a
+    /// program started this way, the first forking server it builds is the worker's.
+    /// </remarks>
     public virtual Func<ProcessStartInfo>? WorkerStartInfo { get; set; }
 
     /// <summary>The process ids of the live workers; <see langword="null"/> until the first was started, as in Python.</summary>

@@ -17,8 +17,11 @@ internal sealed partial class ProcessDispatcher
         EnsureControlListener();
         ProcessStartInfo startInfo = settings.WorkerStartInfo?.Invoke() ?? WorkerCommand.ForThisProgram();
         startInfo.UseShellExecute = false;
+        // This program again builds the same servers in the same order, so the ordinal finds the twin; another
+        // program's first forking server is the worker's.
+        int ordinal = settings.WorkerStartInfo is null ? _ordinal : 0;
         startInfo.Environment[WorkerEnvironment.VariableName] =
-            new WorkerEnvironment(_ordinal, Path.Combine(_controlDirectory!, "control.sock"), _token!).Encode();
+            new WorkerEnvironment(ordinal, Path.Combine(_controlDirectory!, "control.sock"), _token!).Encode();
         Process process = Process.Start(startInfo)
             ?? throw new InvalidOperationException($"Could not start a worker process ({startInfo.FileName}).");
         _everSpawned = true;
