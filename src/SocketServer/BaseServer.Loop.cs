@@ -41,7 +41,8 @@ public abstract partial class BaseServer
         LoopWaker? waker = null;
         try
         {
-            waker = LoopWaker.Create();
+            // Without loopback there is no waker: Shutdown then takes effect at the next poll, as in Python.
+            waker = LoopWaker.TryCreate();
             _waker = waker;
             while (!_shutdownRequest && !IsClosed)
             {

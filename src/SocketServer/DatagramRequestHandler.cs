@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 
 namespace SocketServer;
@@ -34,7 +35,7 @@ public class DatagramRequestHandler : BaseRequestHandler
     }
 
     /// <summary>Sends <see cref="WFile"/>'s contents to the client as one datagram.</summary>
-    /// <exception cref="InvalidOperationException">The client is an unnamed Unix socket, which cannot be answered.</exception>
+    /// <exception cref="InvalidOperationException">The client is an unnamed Unix socket, or has no address, and cannot be answered.</exception>
     protected override void Finish()
     {
         if (ClientAddress is UnixDomainSocketEndPoint unix && unix.ToString().Length == 0)
@@ -42,6 +43,8 @@ public class DatagramRequestHandler : BaseRequestHandler
             throw new InvalidOperationException("Cannot reply: the client's Unix datagram socket has no name. A client that wants replies must bind its socket to a path.");
         }
 
-        Socket.SendTo(WFile.GetBuffer().AsSpan(0, (int)WFile.Length), SocketFlags.None, ClientAddress!);
+        EndPoint client = ClientAddress
+            ?? throw new InvalidOperationException("Cannot reply: the request has no client address (a custom GetRequest returned none).");
+        Socket.SendTo(WFile.GetBuffer().AsSpan(0, (int)WFile.Length), SocketFlags.None, client);
     }
 }

@@ -26,16 +26,21 @@ internal sealed class LoopWaker : IDisposable
     /// <summary>The end to wait on.</summary>
     public Socket Socket { get; }
 
-    public static LoopWaker Create()
+    /// <summary>Creates a waker on IPv4 or else IPv6 loopback; null when neither exists (the loop then polls).</summary>
+    public static LoopWaker? TryCreate()
     {
-        try
+        foreach (IPAddress loopback in (ReadOnlySpan<IPAddress>)[IPAddress.Loopback, IPAddress.IPv6Loopback])
         {
-            return Create(IPAddress.Loopback);
+            try
+            {
+                return Create(loopback);
+            }
+            catch (SocketException)
+            {
+            }
         }
-        catch (SocketException)
-        {
-            return Create(IPAddress.IPv6Loopback);
-        }
+
+        return null;
     }
 
     private static LoopWaker Create(IPAddress loopback)
