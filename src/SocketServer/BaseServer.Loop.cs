@@ -15,6 +15,7 @@ public abstract partial class BaseServer
     private volatile LoopWaker? _waker;
     private int _servingThreadId;
     private readonly List<Socket> _selectList = new(2);
+    private AcceptBackoff? _acceptBackoff;
 
     /// <summary>Handles requests until <see cref="Shutdown"/> is called, checking for shutdown every half second.</summary>
     public void ServeForever() => ServeForever(s_defaultPollInterval);
@@ -59,6 +60,12 @@ public abstract partial class BaseServer
                 }
 
                 ServiceActions();
+                if (_acceptBackoff?.PendingDelay is { } pause)
+                {
+                    // Out of descriptors: the socket stays readable, so waiting on it would spin. Pause instead,
+                    // still woken at once by Shutdown or ServerClose.
+                    PauseAccepting(pause, waker);
+                }
             }
         }
         finally
@@ -136,6 +143,11 @@ public abstract partial class BaseServer
 
     internal bool IsShutdownRequested => _shutdownRequest;
 
+    /// <summary>Where the loop reports conditions that are not request errors (running out of descriptors).</summary>
+    internal TextWriter DiagnosticsWriter { get; set; } = Console.Error;
+
+    internal TimeSpan? PendingAcceptPause => _acceptBackoff?.PendingDelay;
+
     /// <summary>Python's <c>_handle_request_noblock</c>: get, verify and process one ready request.</summary>
     internal void HandleRequestNoBlock()
     {
@@ -147,8 +159,16 @@ public abstract partial class BaseServer
         }
         catch (Exception e) when (SocketErrors.IsSocketLevel(e))
         {
+            // As in Python, a failed accept is no request; running out of descriptors also pauses the loop.
+            if (SocketErrors.IsResourceExhaustion(e))
+            {
+                (_acceptBackoff ??= new AcceptBackoff(DiagnosticsWriter)).Failed(FormattedAddress, e);
+            }
+
             return;
         }
+
+        _acceptBackoff?.Succeeded(FormattedAddress);
 
         // As in CPython, VerifyRequest is outside the try: if it throws, the exception propagates.
         if (VerifyRequest(request, clientAddress))
@@ -207,6 +227,25 @@ public abstract partial class BaseServer
     }
 
     internal void WakeLoop() => _waker?.Wake();
+
+    private string FormattedAddress => EndPointFormatter.Format(ServerAddress, IsClosed ? SocketType.Stream : Socket.SocketType);
+
+    /// <summary>Waits out an accept pause; only Shutdown or ServerClose (through the waker) cut it short.</summary>
+    internal virtual void PauseAccepting(TimeSpan pause, LoopWaker? waker)
+    {
+        if (waker is null)
+        {
+            Thread.Sleep(pause);
+            return;
+        }
+
+        lock (_selectList)
+        {
+            _selectList.Clear();
+            _selectList.Add(waker.Socket);
+            Socket.Select(_selectList, null, null, ToMicroseconds(pause));
+        }
+    }
 
     private TimeSpan? EffectiveTimeout()
     {

@@ -12,6 +12,10 @@ internal static class SocketErrors
     public static bool IsSocketLevel(Exception exception) =>
         exception is SocketException or IOException or ObjectDisposedException;
 
+    /// <summary>Whether accepting failed because the process or the system ran out of descriptors or buffers.</summary>
+    public static bool IsResourceExhaustion(Exception exception) =>
+        exception is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable };
+
     /// <summary>Whether the peer went away: it reset, aborted, or closed the connection under us.</summary>
     public static bool IsPeerGone(Exception exception) => exception switch
     {
