@@ -106,6 +106,39 @@ public sealed class ForkingParentTests
         Assert.Equal(72, foreign.ExitCode);
     }
 
+    [Fact]
+    public void SpareWorkersAreStartedAheadAndServeTheNextRequests()
+    {
+        ForkingServerTests.SkipUnlessSupported();
+        using var server = NewServer();
+        server.SpareWorkers = 2;
+        var loop = Task.Run(() => server.ServeForever(TimeSpan.FromMilliseconds(10)));
+        try
+        {
+            // Started by the loop's ServiceActions before any request arrives.
+            Assert.True(SpinWait.SpinUntil(() => server.ActiveChildren?.Count == 2, HostProcess.Deadline));
+            int[] spares = [.. server.ActiveChildren!];
+            int servedBy = int.Parse(AskServing(server, "pid").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Contains(servedBy, spares);
+        }
+        finally
+        {
+            Assert.True(Task.Run(server.Shutdown).Wait(HostProcess.Deadline));
+            loop.Wait(HostProcess.Deadline);
+        }
+
+        server.ServerClose();
+        Assert.Empty(server.ActiveChildren!);
+    }
+
+    /// <summary>Asks a server whose loop is running elsewhere.</summary>
+    private static string AskServing(BaseServer server, string line)
+    {
+        using Socket client = Connect(server);
+        client.Send(Encoding.ASCII.GetBytes(line + "\n"));
+        return ReadToEnd(client);
+    }
+
     private static RecordingForkingServer NewServer() => new(() => HostProcess.HostStartInfo("tcp", "127.0.0.1:0"));
 
     private static Socket SendHang(RecordingForkingServer server)
@@ -116,11 +149,17 @@ public sealed class ForkingParentTests
         return client;
     }
 
+    /// <summary>Asks a server by running its HandleRequest here.</summary>
     private static string Ask(RecordingForkingServer server, string line)
     {
         using Socket client = Connect(server);
         client.Send(Encoding.ASCII.GetBytes(line + "\n"));
         server.HandleRequest();
+        return ReadToEnd(client);
+    }
+
+    private static string ReadToEnd(Socket client)
+    {
         byte[] buffer = new byte[256];
         var reply = new StringBuilder();
         int n;

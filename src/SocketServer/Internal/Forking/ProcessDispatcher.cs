@@ -37,7 +37,7 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
         {
             lock (_lock)
             {
-                return _everSpawned ? [.. _workers.Select(w => w.Pid)] : null;
+                return _everSpawned ? [.. _workers.Select(w => w.Pid), .. _starting.Select(s => s.Process.Id)] : null;
             }
         }
     }
@@ -73,7 +73,7 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
 
         lock (_lock)
         {
-            ChildWorker worker = TakeIdleWorker() ?? Spawn(server, settings);
+            ChildWorker worker = TakeIdleWorker(server, settings) ?? Spawn(server, settings);
             try
             {
                 DescriptorPassing.Send(worker.Channel, message, descriptor);
@@ -148,8 +148,13 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
         }
     }
 
-    private ChildWorker? TakeIdleWorker()
+    private ChildWorker? TakeIdleWorker(BaseServer server, IForkingServer settings)
     {
+        if (_starting.Count > 0)
+        {
+            AcceptStartedWorkers(server, settings, wait: false);
+        }
+
         foreach (ChildWorker worker in _workers)
         {
             worker.Poll(_statuses);
@@ -163,11 +168,18 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
         var settings = (IForkingServer)server;
         lock (_lock)
         {
-            // One start per loop iteration at most, so a slow start never stalls accepting for long.
-            int idle = _workers.Count(w => !w.Busy && !w.Gone && !w.Retired);
-            if (idle < settings.SpareWorkers && _workers.Count < Math.Max(1, settings.MaxChildren))
+            if (_starting.Count > 0)
             {
-                Spawn(server, settings);
+                AcceptStartedWorkers(server, settings, wait: false);
+            }
+
+            // Starting a process is quick; waiting for it to connect is not, so spares connect in the background
+            // and are taken in when they do, never stalling the loop.
+            int idle = _workers.Count(w => !w.Busy && !w.Gone && !w.Retired) + _starting.Count;
+            while (idle < settings.SpareWorkers && _workers.Count + _starting.Count < Math.Max(1, settings.MaxChildren))
+            {
+                StartWorker(settings);
+                idle++;
             }
         }
     }
