@@ -62,7 +62,7 @@ public class ForkingUnixDatagramServer : UnixDatagramServer, IForkingServer
     public virtual int RequestsPerChild { get; set; } = 1;
 
     /// <summary>How many idle workers to keep started ahead of requests, so a request need not wait for a process start; 0 by default.</summary>
-    /// <remarks>May be overridden. Spares are started from <see cref="BaseServer.ServiceActions"/>, one per loop iteration.</remarks>
+    /// <remarks>May be overridden. <see cref="BaseServer.ServiceActions"/> starts spares without waiting for them; they join the pool when they connect.</remarks>
     public virtual int SpareWorkers { get; set; }
 
     /// <summary>The longest a worker may spend on one request before it is killed; <see langword="null"/> (the default) for no limit.</summary>
