@@ -45,6 +45,9 @@ public abstract partial class BaseServer
             // Without loopback there is no waker: Shutdown then takes effect at the next poll, as in Python.
             waker = LoopWaker.TryCreate();
             _waker = waker;
+            // Publish the waker before reading the flag; Shutdown sets the flag before reading the waker. With both
+            // fences one of the two sides always sees the other, so no wake-up is lost.
+            Interlocked.MemoryBarrier();
             while (!_shutdownRequest && !IsClosed)
             {
                 bool ready = WaitForRequest(pollInterval, waker);
@@ -102,6 +105,7 @@ public abstract partial class BaseServer
         }
 
         _shutdownRequest = true;
+        Interlocked.MemoryBarrier();
         _waker?.Wake();
         _isShutDown.Wait();
     }
