@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal;
 
@@ -37,36 +36,8 @@ internal sealed class Listener
     /// <summary>Starts serving on a background thread of its own.</summary>
     public void Start() => _thread.Start();
 
-    /// <summary>Closes the server and, for a Unix listener, removes the socket file it created.</summary>
-    public void Close()
-    {
-        Server.ServerClose();
-        if (SocketFile(Server.ServerAddress) is { } path)
-        {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
-        }
-    }
-
-    // The file behind a Unix socket address, or null. An abstract name (Linux) has no file; .NET prints it as
-    // "@name", which must not be taken for a file called "@name", so the raw address is checked for its NUL.
-    private static string? SocketFile(EndPoint address)
-    {
-        if (address is not UnixDomainSocketEndPoint unix)
-        {
-            return null;
-        }
-
-        SocketAddress raw = unix.Serialize();
-        const int PathOffset = 2;
-        bool named = raw.Size > PathOffset && raw[PathOffset] != 0;
-        return named ? unix.ToString() : null;
-    }
+    /// <summary>Closes the server; a Unix listener's socket file goes with it (see <see cref="ServerFactory"/>).</summary>
+    public void Close() => Server.ServerClose();
 
     private void Serve()
     {

@@ -12,39 +12,70 @@ internal static class ServerFactory
     public static TcpServer Create(ListenerSpec listener, ServeProtocol protocol, ServeMode mode)
     {
         Func<BaseRequestHandler> handlers = ProtocolHandlers.For(protocol, listener.IsStream);
-        return mode switch
+        TcpServer server = mode switch
         {
             ServeMode.Threading => CreateThreading(listener, handlers),
             ServeMode.Forking => CreateForking(listener, handlers),
             _ => CreateSync(listener, handlers),
         };
+        try
+        {
+            BindAndActivate(server);
+            return server;
+        }
+        catch
+        {
+            server.ServerClose();
+            throw;
+        }
+    }
+
+    // Constructed unbound, so that a Unix listener can ask for its socket file to be removed on close: the option
+    // is read while binding, and the library removes the file only if it is still the one this bind created.
+    private static void BindAndActivate(TcpServer server)
+    {
+        switch (server)
+        {
+            case UnixStreamServer unix:
+                unix.RemoveSocketFileOnClose = true;
+                break;
+            case UnixDatagramServer unixDatagram:
+                unixDatagram.RemoveSocketFileOnClose = true;
+                break;
+        }
+
+        if (!ForkingWorker.IsWorkerProcess)
+        {
+            server.ServerBind();
+            server.ServerActivate();
+        }
     }
 
     private static TcpServer CreateSync(ListenerSpec listener, Func<BaseRequestHandler> handlers) => listener.Kind switch
     {
-        ListenerKind.Tcp => new TcpServer(listener.EndPoint, handlers),
-        ListenerKind.Udp => new UdpServer(listener.EndPoint, handlers),
-        ListenerKind.Unix => new UnixStreamServer(listener.EndPoint, handlers),
-        _ => new UnixDatagramServer(listener.EndPoint, handlers),
+        ListenerKind.Tcp => new TcpServer(listener.EndPoint, handlers, bindAndActivate: false),
+        ListenerKind.Udp => new UdpServer(listener.EndPoint, handlers, bindAndActivate: false),
+        ListenerKind.Unix => new UnixStreamServer(listener.EndPoint, handlers, bindAndActivate: false),
+        _ => new UnixDatagramServer(listener.EndPoint, handlers, bindAndActivate: false),
     };
 
     // Daemon (background) request threads: an idle client must not keep the process alive after a signal.
     // The setting is read when each request thread starts, so setting it after construction is in time.
     private static TcpServer CreateThreading(ListenerSpec listener, Func<BaseRequestHandler> handlers) => listener.Kind switch
     {
-        ListenerKind.Tcp => new ThreadingTcpServer(listener.EndPoint, handlers) { DaemonThreads = true },
-        ListenerKind.Udp => new ThreadingUdpServer(listener.EndPoint, handlers) { DaemonThreads = true },
-        ListenerKind.Unix => new ThreadingUnixStreamServer(listener.EndPoint, handlers) { DaemonThreads = true },
-        _ => new ThreadingUnixDatagramServer(listener.EndPoint, handlers) { DaemonThreads = true },
+        ListenerKind.Tcp => new ThreadingTcpServer(listener.EndPoint, handlers, bindAndActivate: false) { DaemonThreads = true },
+        ListenerKind.Udp => new ThreadingUdpServer(listener.EndPoint, handlers, bindAndActivate: false) { DaemonThreads = true },
+        ListenerKind.Unix => new ThreadingUnixStreamServer(listener.EndPoint, handlers, bindAndActivate: false) { DaemonThreads = true },
+        _ => new ThreadingUnixDatagramServer(listener.EndPoint, handlers, bindAndActivate: false) { DaemonThreads = true },
     };
 
     // Workers are this program started again with the same arguments; they must build the listeners in the same
     // order (they do: the order of the options). A stop does not wait for workers: each finishes its request.
     private static TcpServer CreateForking(ListenerSpec listener, Func<BaseRequestHandler> handlers) => listener.Kind switch
     {
-        ListenerKind.Tcp => new ForkingTcpServer(listener.EndPoint, handlers) { BlockOnClose = false },
-        ListenerKind.Udp => new ForkingUdpServer(listener.EndPoint, handlers) { BlockOnClose = false },
-        ListenerKind.Unix => new ForkingUnixStreamServer(listener.EndPoint, handlers) { BlockOnClose = false },
-        _ => new ForkingUnixDatagramServer(listener.EndPoint, handlers) { BlockOnClose = false },
+        ListenerKind.Tcp => new ForkingTcpServer(listener.EndPoint, handlers, bindAndActivate: false) { BlockOnClose = false },
+        ListenerKind.Udp => new ForkingUdpServer(listener.EndPoint, handlers, bindAndActivate: false) { BlockOnClose = false },
+        ListenerKind.Unix => new ForkingUnixStreamServer(listener.EndPoint, handlers, bindAndActivate: false) { BlockOnClose = false },
+        _ => new ForkingUnixDatagramServer(listener.EndPoint, handlers, bindAndActivate: false) { BlockOnClose = false },
     };
 }
