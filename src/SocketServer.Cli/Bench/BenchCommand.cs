@@ -142,7 +142,13 @@ internal static class BenchCommand
                 TimeSpan.FromSeconds(parseResult.GetValue(duration)),
                 TimeSpan.FromSeconds(parseResult.GetValue(warmup)),
                 parseResult.GetValue(maxMessages));
-            BenchReport report = await BenchRunner.RunAsync(options, cancellationToken).ConfigureAwait(false);
+            BenchReport report;
+            using (CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            using (new StopSignals(stop))
+            {
+                report = await BenchRunner.RunAsync(options, stop.Token).ConfigureAwait(false);
+            }
+
             if (parseResult.GetValue(json))
             {
                 BenchReportWriter.WriteJson(report, output);
