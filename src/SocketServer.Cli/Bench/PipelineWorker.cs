@@ -61,10 +61,13 @@ internal sealed class PipelineWorker
     {
         CancellationToken token = connection.Token;
         ChannelReader<bool> credits = _credits.Reader;
+
+        // Completing the channel once on stop, rather than passing the token to every wait, keeps the wait allocation-free.
+        using CancellationTokenRegistration complete = token.UnsafeRegister(static c => ((Channel<bool>)c!).Writer.TryComplete(), _credits);
         long sequence = 0;
         try
         {
-            while (await credits.WaitToReadAsync(token).ConfigureAwait(false))
+            while (await credits.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 int count = 0;
                 while (count < _depth && credits.TryRead(out _))
@@ -78,7 +81,13 @@ internal sealed class PipelineWorker
                     Volatile.Write(ref _sentAt[(sequence + i) % _depth], now);
                 }
 
-                await SocketIo.SendAllAsync(_socket, _state.Pattern.Slice(_seed, sequence * _size, count * _size), token).ConfigureAwait(false);
+                // Inline rather than SocketIo.SendAllAsync: a helper's state machine would be allocated per call in Debug builds.
+                ReadOnlyMemory<byte> messages = _state.Pattern.Slice(_seed, sequence * _size, count * _size);
+                while (!messages.IsEmpty)
+                {
+                    messages = messages[await _socket.SendAsync(messages, SocketFlags.None, token).ConfigureAwait(false)..];
+                }
+
                 sequence += count;
             }
         }
