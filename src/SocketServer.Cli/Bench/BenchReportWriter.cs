@@ -17,7 +17,7 @@ internal static class BenchReportWriter
         string unit = report.Mode == "connrate" ? "connections" : "messages";
         ErrorCounts e = report.Errors;
         LatencyReport l = report.LatencyMicroseconds;
-        output.WriteLine(F($"target      {report.Mode} {report.Target}, {report.Connections} {(report.Mode == "connrate" ? "workers" : "connections")}, {report.Size}-byte messages{pipeline}"));
+        output.WriteLine(F($"target      {report.Mode} {report.Target}, {report.Connections} {report.Mode switch { "connrate" => "workers", "udp" => "sockets", _ => "connections" }}, {report.Size}-byte messages{pipeline}"));
         output.WriteLine(F($"measured    {report.Seconds:0.000} s after {report.WarmupSeconds:0.###} s of warm-up"));
         output.WriteLine(F($"{unit,-12}{report.Messages} ({report.MessagesPerSecond:0.0}/s)"));
         output.WriteLine(F($"throughput  {report.MibPerSecond:0.000} MiB/s of payload each way"));
