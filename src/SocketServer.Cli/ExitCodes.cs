@@ -3,15 +3,18 @@ namespace SocketServer.Cli;
 /// <summary>The process exit codes of <c>socketserver</c>; scripts may depend on them (see docs/cli.md).</summary>
 internal static class ExitCodes
 {
-    /// <summary>The servers ran and stopped cleanly on SIGINT or SIGTERM.</summary>
+    /// <summary>The servers ran and stopped cleanly on SIGINT or SIGTERM; or <c>bench</c> counted no error.</summary>
     public const int Success = 0;
 
     /// <summary>The command line was not understood (System.CommandLine's own code for parse errors).</summary>
     public const int Usage = 1;
 
-    /// <summary>A listener address was malformed, or could not be bound (for example the port is in use).</summary>
+    /// <summary>A listener address was malformed, or could not be bound (for example the port is in use); or a bad <c>bench --target</c>.</summary>
     public const int Address = 2;
 
     /// <summary>A listener's serve loop failed unexpectedly after it had started.</summary>
     public const int ServeFailed = 3;
+
+    /// <summary><c>bench</c> ran to its end but counted at least one error (connect, reset, mismatch, timeout or other).</summary>
+    public const int LoadErrors = 4;
 }

@@ -23,10 +23,22 @@ internal sealed record ListenerSpec(ListenerKind Kind, EndPoint EndPoint)
     public static ListenerSpec Parse(ListenerKind kind, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        return new ListenerSpec(kind, ParseAddress(kind, value, OptionName(kind)));
+    }
+
+    /// <summary>Parses an address as <see cref="Parse"/> does, naming <paramref name="option"/> in errors.</summary>
+    /// <param name="kind">The kind of socket the address is for.</param>
+    /// <param name="value">The address: <c>HOST:PORT</c> for TCP and UDP, a path for Unix sockets.</param>
+    /// <param name="option">The option to name in the error message, for example <c>--target</c>.</param>
+    /// <returns>An <see cref="IPEndPoint"/> for TCP and UDP, a <see cref="UnixDomainSocketEndPoint"/> otherwise.</returns>
+    /// <exception cref="FormatException">The value is not a valid address; the message names it.</exception>
+    public static EndPoint ParseAddress(ListenerKind kind, string value, string option)
+    {
+        ArgumentNullException.ThrowIfNull(value);
         return kind switch
         {
-            ListenerKind.Tcp or ListenerKind.Udp => new ListenerSpec(kind, ParseHostPort(kind, value)),
-            ListenerKind.Unix or ListenerKind.UnixDatagram => new ListenerSpec(kind, ParseUnixPath(kind, value)),
+            ListenerKind.Tcp or ListenerKind.Udp => ParseHostPort(option, value),
+            ListenerKind.Unix or ListenerKind.UnixDatagram => ParseUnixPath(option, value),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown listener kind."),
         };
     }
@@ -42,7 +54,7 @@ internal sealed record ListenerSpec(ListenerKind Kind, EndPoint EndPoint)
         _ => "--unix-dgram",
     };
 
-    private static IPEndPoint ParseHostPort(ListenerKind kind, string value)
+    private static IPEndPoint ParseHostPort(string option, string value)
     {
         string host;
         string port;
@@ -51,36 +63,36 @@ internal sealed record ListenerSpec(ListenerKind Kind, EndPoint EndPoint)
             int close = value.IndexOf(']', StringComparison.Ordinal);
             if (close < 0 || close + 1 >= value.Length || value[close + 1] != ':')
             {
-                throw Invalid(kind, value, "expected [IPV6]:PORT");
+                throw Invalid(option, value, "expected [IPV6]:PORT");
             }
 
             host = value[1..close];
             port = value[(close + 2)..];
             if (!IPAddress.TryParse(host, out IPAddress? v6) || v6.AddressFamily != AddressFamily.InterNetworkV6)
             {
-                throw Invalid(kind, value, $"'{host}' is not an IPv6 address");
+                throw Invalid(option, value, $"'{host}' is not an IPv6 address");
             }
 
-            return new IPEndPoint(v6, ParsePort(kind, value, port));
+            return new IPEndPoint(v6, ParsePort(option, value, port));
         }
 
         int colon = value.LastIndexOf(':');
         if (colon < 0)
         {
-            throw Invalid(kind, value, "expected HOST:PORT");
+            throw Invalid(option, value, "expected HOST:PORT");
         }
 
         host = value[..colon];
         port = value[(colon + 1)..];
         if (host.Contains(':', StringComparison.Ordinal))
         {
-            throw Invalid(kind, value, "write an IPv6 address in brackets, as [::1]:PORT");
+            throw Invalid(option, value, "write an IPv6 address in brackets, as [::1]:PORT");
         }
 
-        return new IPEndPoint(ParseHost(kind, value, host), ParsePort(kind, value, port));
+        return new IPEndPoint(ParseHost(option, value, host), ParsePort(option, value, port));
     }
 
-    private static IPAddress ParseHost(ListenerKind kind, string value, string host)
+    private static IPAddress ParseHost(string option, string value, string host)
     {
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
         {
@@ -93,28 +105,28 @@ internal sealed record ListenerSpec(ListenerKind Kind, EndPoint EndPoint)
             && host.All(static c => c == '.' || char.IsAsciiDigit(c));
         if (!dottedQuad || !IPAddress.TryParse(host, out IPAddress? address))
         {
-            throw Invalid(kind, value, $"'{host}' is not an IPv4 address, [IPv6] address or localhost");
+            throw Invalid(option, value, $"'{host}' is not an IPv4 address, [IPv6] address or localhost");
         }
 
         return address;
     }
 
-    private static int ParsePort(ListenerKind kind, string value, string port)
+    private static int ParsePort(string option, string value, string port)
     {
         if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int number)
             || number > IPEndPoint.MaxPort)
         {
-            throw Invalid(kind, value, $"'{port}' is not a port number from 0 to {IPEndPoint.MaxPort}");
+            throw Invalid(option, value, $"'{port}' is not a port number from 0 to {IPEndPoint.MaxPort}");
         }
 
         return number;
     }
 
-    private static UnixDomainSocketEndPoint ParseUnixPath(ListenerKind kind, string value)
+    private static UnixDomainSocketEndPoint ParseUnixPath(string option, string value)
     {
         if (value.Length == 0)
         {
-            throw Invalid(kind, value, "the path is empty");
+            throw Invalid(option, value, "the path is empty");
         }
 
         // '@name' is a Linux abstract socket, written as ss(8) and socat write it.
@@ -125,14 +137,14 @@ internal sealed record ListenerSpec(ListenerKind Kind, EndPoint EndPoint)
         }
         catch (ArgumentException)
         {
-            throw Invalid(kind, value, "the path is too long for a Unix socket on this platform");
+            throw Invalid(option, value, "the path is too long for a Unix socket on this platform");
         }
         catch (PlatformNotSupportedException)
         {
-            throw Invalid(kind, value, "Unix sockets are not supported on this platform");
+            throw Invalid(option, value, "Unix sockets are not supported on this platform");
         }
     }
 
-    private static FormatException Invalid(ListenerKind kind, string value, string reason) =>
-        new($"Invalid {OptionName(kind)} value '{value}': {reason}.");
+    private static FormatException Invalid(string option, string value, string reason) =>
+        new($"Invalid {option} value '{value}': {reason}.");
 }

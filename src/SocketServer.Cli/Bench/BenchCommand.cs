@@ -1,0 +1,178 @@
+using System.CommandLine;
+
+namespace SocketServer.Cli.Bench;
+
+/// <summary>The <c>bench</c> command: <c>bench &lt;pingpong|pipeline|connrate|udp|idle&gt; --target URI</c>.</summary>
+internal static class BenchCommand
+{
+    /// <summary>The largest message: 16 MiB (64 KiB less the headers for udp).</summary>
+    private const int MaxSize = 16 * 1024 * 1024;
+
+    private const int MaxDatagram = 65507;
+
+    /// <summary>Builds the command and its action.</summary>
+    /// <returns>The <c>bench</c> command.</returns>
+    public static Command Create()
+    {
+        Argument<string> mode = new("mode")
+        {
+            Description = "pingpong: one message in flight per connection; pipeline: --pipeline in flight; connrate: connect, one round trip, close, in a loop; udp: one datagram in flight per socket; idle: hold connections open.",
+        };
+        mode.AcceptOnlyFromAmong(BenchModes.Names);
+
+        Option<string> target = new("--target")
+        {
+            Description = "The echo server: tcp://HOST:PORT, udp://HOST:PORT (udp mode) or unix:PATH.",
+            HelpName = "URI",
+            Required = true,
+        };
+        Option<int?> connections = Positive(new Option<int?>("--connections", "-c")
+        {
+            Description = "Connections (udp: sockets; connrate: concurrent workers). Default 64, 16 for connrate.",
+        });
+        Option<int> size = Positive(new Option<int>("--size", "-s")
+        {
+            Description = "Message size in bytes.",
+            DefaultValueFactory = static _ => 32,
+        });
+        size.Validators.Add(static result =>
+        {
+            if (result.GetValueOrDefault<int>() > MaxSize)
+            {
+                result.AddError($"--size must be at most {MaxSize}.");
+            }
+        });
+        Option<int> pipeline = Positive(new Option<int>("--pipeline", "-p")
+        {
+            Description = "Messages in flight per connection in pipeline mode.",
+            DefaultValueFactory = static _ => 8,
+        });
+        Option<double> duration = new("--duration", "-d")
+        {
+            Description = "Seconds to measure; the run stops by itself after the warm-up and this.",
+            HelpName = "SECONDS",
+            DefaultValueFactory = static _ => 10,
+        };
+        duration.Validators.Add(static result =>
+        {
+            if (result.GetValueOrDefault<double>() is not (> 0 and <= 86400))
+            {
+                result.AddError("--duration must be more than 0 and at most 86400 seconds.");
+            }
+        });
+        Option<double> warmup = new("--warmup")
+        {
+            Description = "Seconds run before measuring starts; not counted.",
+            HelpName = "SECONDS",
+            DefaultValueFactory = static _ => 1,
+        };
+        warmup.Validators.Add(static result =>
+        {
+            if (result.GetValueOrDefault<double>() is not (>= 0 and <= 86400))
+            {
+                result.AddError("--warmup must be from 0 to 86400 seconds.");
+            }
+        });
+        Option<long?> maxMessages = new("--max-messages", "-n")
+        {
+            Description = "Stop after this many measured messages (connections, in connrate mode).",
+            HelpName = "N",
+        };
+        maxMessages.Validators.Add(static result =>
+        {
+            if (result.GetValueOrDefault<long?>() is <= 0)
+            {
+                result.AddError("--max-messages must be at least 1.");
+            }
+        });
+        Option<bool> json = new("--json")
+        {
+            Description = "Print the report as one JSON object (see docs/cli.md) instead of text.",
+        };
+
+        Command command = new("bench", "Load an echo server and report throughput, errors, latency percentiles and the generator's own CPU use. Exit code 4 if any error was counted.")
+        {
+            mode,
+            target,
+            connections,
+            size,
+            pipeline,
+            duration,
+            warmup,
+            maxMessages,
+            json,
+        };
+
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            TextWriter output = parseResult.InvocationConfiguration.Output;
+            TextWriter error = parseResult.InvocationConfiguration.Error;
+            BenchMode benchMode = BenchModes.Parse(parseResult.GetRequiredValue(mode));
+            BenchTarget benchTarget;
+            try
+            {
+                benchTarget = BenchTarget.Parse(benchMode, parseResult.GetRequiredValue(target));
+            }
+            catch (FormatException e)
+            {
+                await error.WriteLineAsync($"socketserver: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Address;
+            }
+
+            int messageSize = parseResult.GetValue(size);
+            int depth = parseResult.GetValue(pipeline);
+            if (benchMode == BenchMode.Udp && messageSize > MaxDatagram)
+            {
+                await error.WriteLineAsync($"socketserver: --size must be at most {MaxDatagram} in udp mode.").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            if (benchMode == BenchMode.Pipeline && (long)messageSize * depth > MaxSize)
+            {
+                await error.WriteLineAsync($"socketserver: --size times --pipeline must be at most {MaxSize}.").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            BenchOptions options = new(
+                benchMode,
+                benchTarget,
+                parseResult.GetValue(connections) ?? (benchMode == BenchMode.ConnRate ? 16 : 64),
+                messageSize,
+                depth,
+                TimeSpan.FromSeconds(parseResult.GetValue(duration)),
+                TimeSpan.FromSeconds(parseResult.GetValue(warmup)),
+                parseResult.GetValue(maxMessages));
+            BenchReport report;
+            using (CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            using (new StopSignals(stop))
+            {
+                report = await BenchRunner.RunAsync(options, stop.Token).ConfigureAwait(false);
+            }
+
+            if (parseResult.GetValue(json))
+            {
+                BenchReportWriter.WriteJson(report, output);
+            }
+            else
+            {
+                BenchReportWriter.WriteText(report, output);
+            }
+
+            await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            return report.Errors.Total == 0 ? ExitCodes.Success : ExitCodes.LoadErrors;
+        });
+        return command;
+    }
+
+    private static Option<T> Positive<T>(Option<T> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<T>() is int and <= 0)
+            {
+                result.AddError($"{option.Name} must be at least 1.");
+            }
+        });
+        return option;
+    }
+}
