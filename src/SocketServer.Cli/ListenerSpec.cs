@@ -15,6 +15,12 @@ internal sealed record ListenerSpec(ListenerKind Kind, EndPoint EndPoint)
     /// <summary>Whether the listener is a stream one (TCP or Unix stream).</summary>
     public bool IsStream => Kind is ListenerKind.Tcp or ListenerKind.Unix;
 
+    /// <summary>Whether the address was written as <c>localhost</c>, which means both loopbacks.</summary>
+    public bool IsLocalhost { get; init; }
+
+    /// <summary>Whether this is the <c>[::1]</c> twin of a <c>localhost</c> listener, which takes the IPv4 one's port.</summary>
+    public bool IsLoopbackTwin { get; init; }
+
     /// <summary>Parses an option's value: <c>HOST:PORT</c> for TCP and UDP, a path for Unix sockets.</summary>
     /// <param name="kind">The kind of listener the option asks for.</param>
     /// <param name="value">The option's value.</param>
@@ -23,7 +29,53 @@ internal sealed record ListenerSpec(ListenerKind Kind, EndPoint EndPoint)
     public static ListenerSpec Parse(ListenerKind kind, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return new ListenerSpec(kind, ParseAddress(kind, value, OptionName(kind)));
+        bool localhost = kind is ListenerKind.Tcp or ListenerKind.Udp
+            && value.LastIndexOf(':') is var colon and > 0
+            && value[..colon].Equals("localhost", StringComparison.OrdinalIgnoreCase);
+        return new ListenerSpec(kind, ParseAddress(kind, value, OptionName(kind))) { IsLocalhost = localhost };
+    }
+
+    /// <summary>
+    /// Gives each <c>localhost</c> listener an <c>[::1]</c> twin right after it, when this host has IPv6 loopback.
+    /// The answer is the same in a forking worker as in its parent, so both build the same servers in the same order.
+    /// </summary>
+    /// <param name="specs">The listeners as given.</param>
+    /// <returns>The listeners to build, in order.</returns>
+    public static List<ListenerSpec> ExpandLocalhost(IReadOnlyList<ListenerSpec> specs)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        bool ipv6 = specs.Any(static s => s.IsLocalhost) && HasIPv6Loopback();
+        List<ListenerSpec> expanded = [];
+        foreach (ListenerSpec spec in specs)
+        {
+            expanded.Add(spec);
+            if (spec.IsLocalhost && ipv6)
+            {
+                var port = ((IPEndPoint)spec.EndPoint).Port;
+                expanded.Add(new ListenerSpec(spec.Kind, new IPEndPoint(IPAddress.IPv6Loopback, port)) { IsLoopbackTwin = true });
+            }
+        }
+
+        return expanded;
+    }
+
+    private static bool HasIPv6Loopback()
+    {
+        if (!Socket.OSSupportsIPv6)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+            probe.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Parses an address as <see cref="Parse"/> does, naming <paramref name="option"/> in errors.</summary>

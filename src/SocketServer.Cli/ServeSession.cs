@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using SocketServer.Internal;
@@ -45,11 +46,28 @@ internal sealed class ServeSession : IDisposable
 
         // Registered before binding, so that a signal arriving at any time stops the servers cleanly.
         RegisterSignals();
-        foreach (ListenerSpec spec in specs)
+        List<ListenerSpec> expanded = ListenerSpec.ExpandLocalhost(specs);
+        int retries = 0;
+        for (int i = 0; i < expanded.Count; i++)
         {
+            ListenerSpec spec = expanded[i];
+            bool portFromTwin = spec.IsLoopbackTwin && ((IPEndPoint)spec.EndPoint).Port == 0;
+            if (portFromTwin)
+            {
+                // localhost:0 means one free port on both loopbacks: the one the IPv4 listener just got.
+                spec = spec with { EndPoint = new IPEndPoint(IPAddress.IPv6Loopback, ((IPEndPoint)_listeners[^1].Server.ServerAddress).Port) };
+            }
+
             try
             {
                 _listeners.Add(Listener.Bind(spec, protocol, mode));
+            }
+            catch (ServerBindException e) when (portFromTwin && e.SocketErrorCode == SocketError.AddressAlreadyInUse && retries++ < 5)
+            {
+                // The port free on 127.0.0.1 is taken on ::1: start the pair again on another free port.
+                _listeners[^1].Close();
+                _listeners.RemoveAt(_listeners.Count - 1);
+                i -= 2;
             }
             catch (ServerBindException e)
             {
@@ -84,7 +102,7 @@ internal sealed class ServeSession : IDisposable
         // Ctrl-C in a terminal reaches the whole process group; the parent decides when to stop, and a worker
         // finishes its request and exits when the parent closes its channel.
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true));
-        foreach (ListenerSpec spec in specs)
+        foreach (ListenerSpec spec in ListenerSpec.ExpandLocalhost(specs))
         {
             _listeners.Add(Listener.Bind(spec, protocol, mode));
         }

@@ -124,4 +124,27 @@ public sealed class ListenerSpecTests
         Assert.Equal(option, ListenerSpec.OptionName(kind));
         return kind;
     }
+
+    [Theory]
+    [InlineData("localhost:80", true)]
+    [InlineData("LOCALHOST:0", true)]
+    [InlineData("127.0.0.1:80", false)]
+    [InlineData("[::1]:80", false)]
+    public void MarksLocalhostForBothLoopbacks(string value, bool localhost)
+    {
+        ListenerSpec spec = ListenerSpec.Parse(ListenerKind.Tcp, value);
+        Assert.Equal(localhost, spec.IsLocalhost);
+        List<ListenerSpec> expanded = ListenerSpec.ExpandLocalhost([spec]);
+        Assert.Same(spec, expanded[0]);
+        Assert.All(expanded.Skip(1), twin =>
+        {
+            Assert.True(twin.IsLoopbackTwin);
+            Assert.Equal(System.Net.IPAddress.IPv6Loopback, ((System.Net.IPEndPoint)twin.EndPoint).Address);
+            Assert.Equal(((System.Net.IPEndPoint)spec.EndPoint).Port, ((System.Net.IPEndPoint)twin.EndPoint).Port);
+        });
+        if (!localhost)
+        {
+            Assert.Single(expanded);
+        }
+    }
 }

@@ -9,6 +9,36 @@ namespace SocketServer.Cli.Tests;
 public sealed class ServeCommandTests
 {
     [Theory]
+    [InlineData("threading")]
+    [InlineData("forking")]
+    public void LocalhostServesBothLoopbacksOnOnePort(string mode)
+    {
+        using var directory = new TempDirectory();
+        bool ipv6 = HasIPv6Loopback();
+        using CliProcess cli = CliProcess.Start("serve", "echo", "--tcp", "localhost:0", "--udp", "localhost:0", "--mode", mode);
+
+        IReadOnlyList<ReadyAddress> addresses = cli.WaitUntilListening(ipv6 ? 4 : 2);
+
+        string[] expected = ipv6 ? ["tcp 127.0.0.1", "tcp ::1", "udp 127.0.0.1", "udp ::1"] : ["tcp 127.0.0.1", "udp 127.0.0.1"];
+        Assert.Equal(expected, addresses.Select(a => $"{a.Scheme} {a.Host}"));
+        if (ipv6)
+        {
+            // One port for both loopbacks, as a client resolving "localhost" to either expects.
+            Assert.Equal(addresses[0].Port, addresses[1].Port);
+            Assert.Equal(addresses[2].Port, addresses[3].Port);
+        }
+
+        foreach (ReadyAddress address in addresses)
+        {
+            byte[] message = Encoding.ASCII.GetBytes($"hello {address.Uri}\n");
+            Assert.Equal(message, Clients.RoundTrip(address, message, directory));
+        }
+
+        Assert.Equal(0, cli.Stop());
+        Assert.Equal("", cli.Process.Stderr);
+    }
+
+    [Theory]
     [InlineData("sync")]
     [InlineData("threading")]
     [InlineData("forking")]
@@ -18,13 +48,13 @@ public sealed class ServeCommandTests
         string unixPath = directory.NewPath("stream");
         string dgramPath = directory.NewPath("dgram");
         using CliProcess cli = CliProcess.Start(
-            "serve", "echo", "--tcp", "127.0.0.1:0", "--tcp", "localhost:0", "--udp", "127.0.0.1:0",
+            "serve", "echo", "--tcp", "127.0.0.1:0", "--tcp", "127.0.0.2:0", "--udp", "127.0.0.1:0",
             "--unix", unixPath, "--unix-dgram", dgramPath, "--mode", mode);
 
         IReadOnlyList<ReadyAddress> addresses = cli.WaitUntilListening(5);
 
         Assert.Equal(["tcp", "tcp", "udp", "unix", "unix-dgram"], addresses.Select(a => a.Scheme));
-        Assert.All(addresses.Take(3), a => Assert.Equal("127.0.0.1", a.Host));
+        Assert.Equal(["127.0.0.1", "127.0.0.2", "127.0.0.1"], addresses.Take(3).Select(a => a.Host));
         Assert.All(addresses.Take(3), a => Assert.NotEqual(0, a.Port));
         Assert.Equal(unixPath, addresses[3].Path);
         Assert.Equal(dgramPath, addresses[4].Path);
@@ -286,6 +316,20 @@ public sealed class ServeCommandTests
         {
             using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static bool HasIPv6Loopback()
+    {
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+            probe.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
             return true;
         }
         catch (SocketException)
