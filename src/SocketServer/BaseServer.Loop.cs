@@ -172,7 +172,11 @@ public abstract partial class BaseServer
             return;
         }
 
-        _acceptBackoff?.Succeeded(FormattedAddress);
+        if (_acceptBackoff?.PendingDelay is not null)
+        {
+            // Only after a failure: formatting the address on every request would cost an allocation each.
+            _acceptBackoff.Succeeded(FormattedAddress);
+        }
 
         // As in CPython, VerifyRequest is outside the try: if it throws, the exception propagates.
         if (VerifyRequest(request, clientAddress))

@@ -15,14 +15,4 @@ internal static class SocketErrors
     /// <summary>Whether accepting failed because the process or the system ran out of descriptors or buffers.</summary>
     public static bool IsResourceExhaustion(Exception exception) =>
         exception is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable };
-
-    /// <summary>Whether the peer went away: it reset, aborted, or closed the connection under us.</summary>
-    public static bool IsPeerGone(Exception exception) => exception switch
-    {
-        SocketException s => s.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted
-            or SocketError.Shutdown or SocketError.NotConnected or SocketError.OperationAborted,
-        IOException { InnerException: SocketException inner } => IsPeerGone(inner),
-        ObjectDisposedException => true,
-        _ => false,
-    };
 }

@@ -28,9 +28,8 @@ internal sealed class ChildWorker(Process process, Socket channel) : IDisposable
     /// <summary>Whether the channel's sending side was closed: the worker exits after its current request.</summary>
     public bool Retired { get; private set; }
 
+    /// <summary>Whether the parent killed it for exceeding the request time limit.</summary>
     public bool KilledForTime { get; private set; }
-
-    public void MarkKilledForTime() => KilledForTime = true;
 
     public void StartRequest(EndPoint? client)
     {
@@ -41,7 +40,7 @@ internal sealed class ChildWorker(Process process, Socket channel) : IDisposable
     }
 
     /// <summary>Reads what the worker sent, without blocking: statuses free it, the end of the stream marks it gone.</summary>
-    public void Poll(List<byte> statuses)
+    public void Poll()
     {
         if (Gone)
         {
@@ -60,16 +59,13 @@ internal sealed class ChildWorker(Process process, Socket channel) : IDisposable
                     return;
                 }
 
-                for (int i = 0; i < read; i++)
+                // One status byte per finished request (one message each, on a SOCK_SEQPACKET channel).
+                Busy = false;
+                CurrentClient = null;
+                if ((buffer[0] & ChannelMessages.Leaving) != 0)
                 {
-                    statuses.Add(buffer[i]);
-                    Busy = false;
-                    CurrentClient = null;
-                    if ((buffer[i] & ChannelMessages.Leaving) != 0)
-                    {
-                        // It is on its way out: never hand it another request.
-                        Retire();
-                    }
+                    // It is on its way out: never hand it another request.
+                    Retire();
                 }
             }
         }
@@ -95,6 +91,13 @@ internal sealed class ChildWorker(Process process, Socket channel) : IDisposable
         catch (SocketException)
         {
         }
+    }
+
+    /// <summary>Kills a worker that has spent too long on one request.</summary>
+    public void KillForTime()
+    {
+        KilledForTime = true;
+        Kill();
     }
 
     public void Kill()

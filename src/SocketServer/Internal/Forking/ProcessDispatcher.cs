@@ -16,7 +16,6 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
     private readonly int _ordinal = Interlocked.Increment(ref s_nextOrdinal) - 1;
     private readonly Lock _lock = new();
     private readonly List<ChildWorker> _workers = [];
-    private readonly List<byte> _statuses = [];
     private bool _everSpawned;
 
     public ProcessDispatcher()
@@ -157,7 +156,7 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
 
         foreach (ChildWorker worker in _workers)
         {
-            worker.Poll(_statuses);
+            worker.Poll();
         }
 
         return _workers.FirstOrDefault(w => !w.Busy && !w.Gone && !w.Retired);
@@ -186,16 +185,14 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
 
     private void Reap(IForkingServer settings)
     {
-        _statuses.Clear();
         long now = Stopwatch.GetTimestamp();
         foreach (ChildWorker worker in _workers)
         {
-            worker.Poll(_statuses);
+            worker.Poll();
             if (worker.Busy && !worker.Gone && settings.MaxRequestDuration is { } limit &&
                 Stopwatch.GetElapsedTime(worker.RequestStartedAt, now) > limit)
             {
-                worker.Kill();
-                worker.MarkKilledForTime();
+                worker.KillForTime();
             }
         }
 
