@@ -19,6 +19,9 @@ public sealed class SocketReader : Stream
     public const int DefaultBufferSize = 8192;
 
     private readonly Socket _socket;
+
+    // Null for a plain connection, which reads the socket directly (the fast path); the TLS stream otherwise.
+    private readonly Stream? _stream;
     private readonly byte[] _buffer;
     private int _position;
     private int _length;
@@ -28,9 +31,19 @@ public sealed class SocketReader : Stream
     /// <param name="socket">A connected stream socket.</param>
     /// <param name="bufferSize">Bytes to read ahead; negative for <see cref="DefaultBufferSize"/>, 0 for none.</param>
     public SocketReader(Socket socket, int bufferSize = -1)
+        : this(socket, null, bufferSize)
+    {
+    }
+
+    /// <summary>Creates a reader of <paramref name="stream"/> (a TLS stream over <paramref name="socket"/>), or of the socket itself when it is <see langword="null"/>.</summary>
+    /// <param name="socket">The connected socket under the stream; <see cref="Fileno"/> reports it.</param>
+    /// <param name="stream">The stream to read, or <see langword="null"/> to read the socket.</param>
+    /// <param name="bufferSize">Bytes to read ahead; negative for <see cref="DefaultBufferSize"/>, 0 for none.</param>
+    internal SocketReader(Socket socket, Stream? stream, int bufferSize)
     {
         ArgumentNullException.ThrowIfNull(socket);
         _socket = socket;
+        _stream = stream;
         _buffer = bufferSize switch
         {
             < 0 => new byte[DefaultBufferSize],
@@ -60,6 +73,9 @@ public sealed class SocketReader : Stream
 
     /// <summary>Whether the reader was disposed (the socket itself may still be open).</summary>
     public bool IsClosed => _closed;
+
+    /// <summary>How many bytes were read ahead and not yet returned (STARTTLS refuses to upgrade past them).</summary>
+    internal int BufferedCount => _length - _position;
 
     /// <summary>The socket's operating-system descriptor.</summary>
     /// <returns>The descriptor.</returns>
@@ -179,6 +195,11 @@ public sealed class SocketReader : Stream
             return Read(buffer.Span);
         }
 
+        if (_stream is not null)
+        {
+            return await _stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             return await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
@@ -216,6 +237,12 @@ public sealed class SocketReader : Stream
 
     private int Receive(Span<byte> buffer)
     {
+        if (_stream is not null)
+        {
+            // SslStream reports failures as IOException already.
+            return _stream.Read(buffer);
+        }
+
         try
         {
             return _socket.Receive(buffer);

@@ -11,14 +11,26 @@ namespace SocketServer;
 public sealed class SocketWriter : Stream
 {
     private readonly Socket _socket;
+
+    // Null for a plain connection, which sends on the socket directly; the TLS stream otherwise.
+    private readonly Stream? _stream;
     private bool _closed;
 
     /// <summary>Creates a writer over <paramref name="socket"/>.</summary>
     /// <param name="socket">A connected stream socket.</param>
     public SocketWriter(Socket socket)
+        : this(socket, null)
+    {
+    }
+
+    /// <summary>Creates a writer to <paramref name="stream"/> (a TLS stream over <paramref name="socket"/>), or to the socket itself when it is <see langword="null"/>.</summary>
+    /// <param name="socket">The connected socket under the stream; <see cref="Fileno"/> reports it.</param>
+    /// <param name="stream">The stream to write, or <see langword="null"/> to send on the socket.</param>
+    internal SocketWriter(Socket socket, Stream? stream)
     {
         ArgumentNullException.ThrowIfNull(socket);
         _socket = socket;
+        _stream = stream;
     }
 
     /// <inheritdoc/>
@@ -60,6 +72,13 @@ public sealed class SocketWriter : Stream
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
+        if (_stream is not null)
+        {
+            // An SslStream writes everything it is given, and reports failures as IOException.
+            _stream.Write(buffer);
+            return;
+        }
+
         try
         {
             while (!buffer.IsEmpty)
@@ -78,6 +97,12 @@ public sealed class SocketWriter : Stream
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
+        if (_stream is not null)
+        {
+            await _stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             while (!buffer.IsEmpty)

@@ -11,7 +11,7 @@ namespace SocketServer;
 /// <see cref="WFile"/> is unbuffered by default: every write is sent in full at once. Disposing either stream
 /// never closes the connection; the server does that after <see cref="Finish"/>.
 /// </remarks>
-public class StreamRequestHandler : BaseRequestHandler
+public partial class StreamRequestHandler : BaseRequestHandler
 {
     /// <summary>The read-ahead buffer of <see cref="RFile"/>: -1 (the default) for 8192 bytes, 0 for none.</summary>
     /// <remarks>May be overridden or set before the request is served (for example in the factory).</remarks>
@@ -45,7 +45,11 @@ public class StreamRequestHandler : BaseRequestHandler
     /// <summary>The stream to write to the client: a <see cref="SocketWriter"/>, or a buffered stream over one.</summary>
     public Stream WFile { get; private set; } = null!;
 
-    /// <summary>Applies <see cref="Timeout"/> and <see cref="DisableNagleAlgorithm"/>, then creates <see cref="RFile"/> and <see cref="WFile"/>.</summary>
+    /// <summary>
+    /// Applies <see cref="Timeout"/> and <see cref="DisableNagleAlgorithm"/>, runs the TLS handshake when the server
+    /// has <see cref="TcpServer.Tls"/>, then creates <see cref="RFile"/> and <see cref="WFile"/>.
+    /// </summary>
+    /// <exception cref="TlsHandshakeException">The TLS handshake failed or timed out.</exception>
     /// <exception cref="InvalidOperationException">The request is not a connected <see cref="Socket"/>.</exception>
     protected override void Setup()
     {
@@ -63,12 +67,22 @@ public class StreamRequestHandler : BaseRequestHandler
             Connection.NoDelay = true;
         }
 
-        RFile = new SocketReader(Connection, RBufSize);
-        var writer = new SocketWriter(Connection);
+        SetupTls();
+        CreateFiles();
+    }
+
+    /// <summary>Creates <see cref="RFile"/> and <see cref="WFile"/> over the socket, or over <see cref="TlsStream"/> when there is one.</summary>
+    private void CreateFiles()
+    {
+        RFile = new SocketReader(Connection, TlsStream, RBufSize);
+        var writer = new SocketWriter(Connection, TlsStream);
         WFile = WBufSize == 0 ? writer : new BufferedStream(writer, WBufSize < 0 ? SocketReader.DefaultBufferSize : WBufSize);
     }
 
-    /// <summary>Flushes <see cref="WFile"/> (ignoring a client that already went away), then disposes both streams.</summary>
+    /// <summary>
+    /// Flushes <see cref="WFile"/> (ignoring a client that already went away), then disposes both streams; with TLS,
+    /// sends close_notify and disposes <see cref="TlsStream"/>.
+    /// </summary>
     protected override void Finish()
     {
         if (WFile.CanWrite)
@@ -92,5 +106,6 @@ public class StreamRequestHandler : BaseRequestHandler
         }
 
         RFile.Dispose();
+        FinishTls();
     }
 }

@@ -21,7 +21,7 @@ namespace SocketServer;
 /// <c>bindAndActivate: false</c>, set them, then call <see cref="ServerBind"/> and <see cref="ServerActivate"/>.
 /// </para>
 /// </remarks>
-public class TcpServer : BaseServer
+public partial class TcpServer : BaseServer
 {
     private Socket _socket;
     private UnixSocketBinder? _unixBinder;

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
+namespace SocketServer.Internal.Tls;
+
+/// <summary>
+/// The server side of a TLS handshake over any stream, bounded by <see cref="TlsOptions.HandshakeTimeout"/>; shared
+/// by the synchronous handlers (setup and STARTTLS) and meant for the async path too.
+/// </summary>
+internal static class TlsHandshake
+{
+    /// <summary>TLS 1.2 and 1.3 only: anything older is refused.</summary>
+    public const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+
+    /// <summary>
+    /// Authenticates as the server over <paramref name="inner"/>. On success the returned stream owns
+    /// <paramref name="inner"/>; on failure both are disposed and a <see cref="TlsHandshakeException"/> names the client.
+    /// </summary>
+    /// <param name="inner">The connection's plaintext stream (owning it or not, as the caller chose).</param>
+    /// <param name="options">The server's TLS options.</param>
+    /// <param name="clientAddress">The client, for the error message.</param>
+    /// <param name="cancellationToken">Cancels the handshake besides the options' deadline.</param>
+    /// <returns>The authenticated stream.</returns>
+    /// <exception cref="TlsHandshakeException">The handshake failed or timed out.</exception>
+    public static async Task<SslStream> AuthenticateAsync(Stream inner, TlsOptions options, EndPoint? clientAddress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(options);
+        var stream = new SslStream(inner, leaveInnerStreamOpen: false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (options.HandshakeTimeout != Timeout.InfiniteTimeSpan)
+        {
+            deadline.CancelAfter(options.HandshakeTimeout);
+        }
+
+        try
+        {
+            await stream.AuthenticateAsServerAsync(SelectOptions, options, deadline.Token).ConfigureAwait(false);
+            return stream;
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw new TlsHandshakeException(
+                $"TLS handshake with {Describe(clientAddress)} timed out after {options.HandshakeTimeout.TotalSeconds:0.###} s (HandshakeTimeout); the connection was closed.", e)
+            { TimedOut = true };
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or InvalidOperationException or NotSupportedException)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw new TlsHandshakeException($"TLS handshake with {Describe(clientAddress)} failed: {Cause(e)}", e);
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The synchronous form, for a request thread: blocks until the handshake ends.</summary>
+    public static SslStream Authenticate(Stream inner, TlsOptions options, EndPoint? clientAddress) =>
+        AuthenticateAsync(inner, options, clientAddress).GetAwaiter().GetResult();
+
+    /// <summary>The server options for this client's hello: the certificate chosen by its SNI name, and the client-certificate policy.</summary>
+    private static ValueTask<SslServerAuthenticationOptions> SelectOptions(SslStream stream, SslClientHelloInfo hello, object? state, CancellationToken cancellationToken)
+    {
+        var options = (TlsOptions)state!;
+        string? hostName = string.IsNullOrEmpty(hello.ServerName) ? null : hello.ServerName;
+        X509Certificate2 certificate = options.CertificateSelector?.Invoke(hostName) ?? options.Certificate
+            ?? throw new AuthenticationException(hostName is null
+                ? "no server certificate: TlsOptions has no Certificate and the CertificateSelector chose none."
+                : $"no server certificate for the host name '{hostName}': the CertificateSelector chose none and TlsOptions has no Certificate.");
+        var server = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = options.ContextFor(certificate),
+            EnabledSslProtocols = Protocols,
+            ClientCertificateRequired = options.ClientCertificateMode != ClientCertificateMode.None,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            AllowRenegotiation = false,
+        };
+        if (options.ApplicationProtocols.Count > 0)
+        {
+            server.ApplicationProtocols = [.. options.ApplicationProtocols];
+        }
+
+        if (options.ClientCertificateMode != ClientCertificateMode.None)
+        {
+            server.CertificateChainPolicy = ChainPolicy(options);
+            server.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateClient(options, certificate, chain, errors);
+        }
+
+        return ValueTask.FromResult(server);
+    }
+
+    private static X509ChainPolicy ChainPolicy(TlsOptions options)
+    {
+        // Never fetch issuers or revocation lists during a handshake: a slow outside host would stall it (a DoS vector).
+        var policy = new X509ChainPolicy
+        {
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2")); // clientAuth
+        if (options.ClientCertificateAuthorities.Count > 0)
+        {
+            policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            policy.CustomTrustStore.AddRange(options.ClientCertificateAuthorities);
+        }
+
+        return policy;
+    }
+
+    private static bool ValidateClient(TlsOptions options, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (certificate is null)
+        {
+            return options.ClientCertificateMode == ClientCertificateMode.Optional;
+        }
+
+        if (options.ClientCertificateValidator is { } validator)
+        {
+            X509Certificate2 client = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            return validator(client, chain, errors);
+        }
+
+        return errors == SslPolicyErrors.None;
+    }
+
+    private static string Describe(EndPoint? clientAddress) => clientAddress switch
+    {
+        null => "an unknown client",
+        System.Net.Sockets.UnixDomainSocketEndPoint unix when string.IsNullOrEmpty(unix.ToString()) => "an unnamed Unix client",
+        _ => clientAddress.ToString() ?? "a client",
+    };
+
+    private static string Cause(Exception e)
+    {
+        // SslStream wraps the useful part (an OpenSSL alert, "frame size", a reset) in its inner exceptions.
+        string message = e.Message;
+        for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (!string.IsNullOrWhiteSpace(inner.Message) && !message.Contains(inner.Message, StringComparison.Ordinal))
+            {
+                message += " (" + inner.Message + ")";
+            }
+        }
+
+        return message;
+    }
+}
