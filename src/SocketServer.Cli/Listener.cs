@@ -11,7 +11,7 @@ internal sealed class Listener
     private Listener(BaseServer server)
     {
         Server = server;
-        Address = EndPointFormatter.Format(server.ServerAddress, server.Socket.SocketType);
+        Address = FormatAddress(server);
         _thread = new Thread(Serve) { IsBackground = true, Name = "serve " + Address };
     }
 
@@ -21,23 +21,41 @@ internal sealed class Listener
     /// <summary>The bound server.</summary>
     public BaseServer Server { get; }
 
-    /// <summary>The real bound address as a URI, for example <c>tcp://127.0.0.1:43123</c>.</summary>
+    /// <summary>
+    /// The real bound address as a URI, for example <c>tcp://127.0.0.1:43123</c>; with TLS <c>tls://127.0.0.1:43123</c>
+    /// or <c>unix+tls:/run/echo.sock</c>.
+    /// </summary>
     public string Address { get; }
 
     /// <summary>Creates and binds the server for <paramref name="spec"/>.</summary>
     /// <param name="spec">The listener to bind.</param>
     /// <param name="protocol">The protocol to serve.</param>
     /// <param name="mode">Synchronous or threading.</param>
+    /// <param name="tls">TLS for a stream listener, or <see langword="null"/>; datagram listeners ignore it.</param>
     /// <returns>The bound listener, not yet serving.</returns>
     /// <exception cref="SocketException">The address could not be bound; a <see cref="ServerBindException"/> names it.</exception>
-    public static Listener Bind(ListenerSpec spec, ServeProtocol protocol, ServeMode mode) =>
-        new(ServerFactory.Create(spec, protocol, mode));
+    public static Listener Bind(ListenerSpec spec, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null) =>
+        new(ServerFactory.Create(spec, protocol, mode, tls));
 
     /// <summary>Starts serving on a background thread of its own.</summary>
     public void Start() => _thread.Start();
 
     /// <summary>Closes the server; a Unix listener's socket file goes with it (see <see cref="ServerFactory"/>).</summary>
     public void Close() => Server.ServerClose();
+
+    private static string FormatAddress(BaseServer server)
+    {
+        string address = EndPointFormatter.Format(server.ServerAddress, server.Socket.SocketType);
+        if (server is not TcpServer { Tls: not null })
+        {
+            return address;
+        }
+
+        // tcp://HOST:PORT becomes tls://HOST:PORT, and unix:PATH becomes unix+tls:PATH (docs/cli.md).
+        return address.StartsWith("tcp://", StringComparison.Ordinal)
+            ? "tls://" + address["tcp://".Length..]
+            : "unix+tls:" + address["unix:".Length..];
+    }
 
     private void Serve()
     {

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace SocketServer.Cli;
 
-/// <summary>The <c>serve</c> command: <c>serve &lt;echo|timestamp&gt; [--tcp HOST:PORT]... [--mode sync|threading]</c>.</summary>
+/// <summary>The <c>serve</c> command: <c>serve &lt;echo|timestamp&gt; [--tcp HOST:PORT]... [--mode sync|threading|forking] [--tls-cert FILE ...]</c>.</summary>
 internal static class ServeCommand
 {
     /// <summary>Builds the command and its action.</summary>
@@ -25,6 +25,18 @@ internal static class ServeCommand
             DefaultValueFactory = static _ => "sync",
         };
         mode.AcceptOnlyFromAmong("sync", "threading", "forking");
+        Option<string> tlsCert = new("--tls-cert")
+        {
+            Description = "Serve the stream listeners (--tcp, --unix) over TLS 1.2/1.3 with this certificate: PEM (with --tls-key, or with the key in the same file) or PKCS#12 (.pfx, .p12).",
+            HelpName = "FILE",
+        };
+        Option<string> tlsKey = new("--tls-key") { Description = "The PEM private key of --tls-cert (unencrypted).", HelpName = "FILE" };
+        Option<string> tlsPassword = new("--tls-password") { Description = "The password of a PKCS#12 --tls-cert.", HelpName = "PASSWORD" };
+        Option<string> tlsClientCa = new("--tls-client-ca")
+        {
+            Description = "Require client certificates issued by a CA in this PEM file.",
+            HelpName = "FILE",
+        };
 
         Command command = new("serve", "Serve a protocol on one or more listeners until SIGINT or SIGTERM. Without a listener option, serves TCP on 127.0.0.1:10001.")
         {
@@ -34,6 +46,10 @@ internal static class ServeCommand
             unix,
             unixDgram,
             mode,
+            tlsCert,
+            tlsKey,
+            tlsPassword,
+            tlsClientCa,
         };
 
         command.SetAction(parseResult =>
@@ -57,6 +73,23 @@ internal static class ServeCommand
                 listeners.Add(ListenerSpec.Default);
             }
 
+            TlsOptions? tls;
+            try
+            {
+                tls = new TlsArguments(parseResult.GetValue(tlsCert), parseResult.GetValue(tlsKey), parseResult.GetValue(tlsPassword), parseResult.GetValue(tlsClientCa)).Load();
+            }
+            catch (TlsConfigurationException e)
+            {
+                Console.Error.WriteLine($"socketserver: {e.Message}");
+                return ExitCodes.Address;
+            }
+
+            if (tls is not null && !listeners.Any(static l => l.IsStream))
+            {
+                Console.Error.WriteLine("socketserver: TLS (--tls-cert) needs a stream listener (--tcp or --unix); UDP and Unix datagram listeners cannot use it.");
+                return ExitCodes.Address;
+            }
+
             ServeProtocol serveProtocol = parseResult.GetValue(protocol) == "timestamp" ? ServeProtocol.Timestamp : ServeProtocol.Echo;
             ServeMode serveMode = parseResult.GetValue(mode) switch
             {
@@ -65,7 +98,7 @@ internal static class ServeCommand
                 _ => ServeMode.Sync,
             };
             using ServeSession session = new(Console.Out, Console.Error);
-            return session.Run(listeners, serveProtocol, serveMode);
+            return session.Run(listeners, serveProtocol, serveMode, tls);
         });
         return command;
     }

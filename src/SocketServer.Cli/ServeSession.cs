@@ -36,12 +36,13 @@ internal sealed class ServeSession : IDisposable
     /// <param name="specs">The listeners to bind, in order.</param>
     /// <param name="protocol">The protocol to serve.</param>
     /// <param name="mode">Synchronous or threading.</param>
+    /// <param name="tls">TLS for the stream listeners, or <see langword="null"/>.</param>
     /// <returns>One of <see cref="ExitCodes"/>.</returns>
-    public int Run(IReadOnlyList<ListenerSpec> specs, ServeProtocol protocol, ServeMode mode)
+    public int Run(IReadOnlyList<ListenerSpec> specs, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null)
     {
         if (ForkingWorker.IsWorkerProcess)
         {
-            return RunWorker(specs, protocol, mode);
+            return RunWorker(specs, protocol, mode, tls);
         }
 
         // Registered before binding, so that a signal arriving at any time stops the servers cleanly.
@@ -60,7 +61,7 @@ internal sealed class ServeSession : IDisposable
 
             try
             {
-                _listeners.Add(Listener.Bind(spec, protocol, mode));
+                _listeners.Add(Listener.Bind(spec, protocol, mode, tls));
             }
             catch (ServerBindException e) when (portFromTwin && e.SocketErrorCode == SocketError.AddressAlreadyInUse && retries++ < 5)
             {
@@ -97,14 +98,14 @@ internal sealed class ServeSession : IDisposable
     /// belongs to serve what the parent hands over; that listener ends the process. Prints nothing: the ready lines
     /// are the parent's.
     /// </summary>
-    private int RunWorker(IReadOnlyList<ListenerSpec> specs, ServeProtocol protocol, ServeMode mode)
+    private int RunWorker(IReadOnlyList<ListenerSpec> specs, ServeProtocol protocol, ServeMode mode, TlsOptions? tls)
     {
         // Ctrl-C in a terminal reaches the whole process group; the parent decides when to stop, and a worker
         // finishes its request and exits when the parent closes its channel.
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true));
         foreach (ListenerSpec spec in ListenerSpec.ExpandLocalhost(specs))
         {
-            _listeners.Add(Listener.Bind(spec, protocol, mode));
+            _listeners.Add(Listener.Bind(spec, protocol, mode, tls));
         }
 
         _listeners.ForEach(static listener => listener.Start());

@@ -7,9 +7,10 @@ internal static class ServerFactory
     /// <param name="listener">The listener to create.</param>
     /// <param name="protocol">The protocol to serve.</param>
     /// <param name="mode">Synchronous or threading.</param>
+    /// <param name="tls">TLS for a stream listener, or <see langword="null"/>; datagram listeners are served in plaintext.</param>
     /// <returns>The bound server.</returns>
     /// <exception cref="ServerBindException">The address could not be bound.</exception>
-    public static TcpServer Create(ListenerSpec listener, ServeProtocol protocol, ServeMode mode)
+    public static TcpServer Create(ListenerSpec listener, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null)
     {
         Func<BaseRequestHandler> handlers = ProtocolHandlers.For(protocol, listener.IsStream);
         TcpServer server = mode switch
@@ -18,6 +19,12 @@ internal static class ServerFactory
             ServeMode.Forking => CreateForking(listener, handlers),
             _ => CreateSync(listener, handlers),
         };
+        if (listener.IsStream)
+        {
+            // Set in forking workers too: they build the same servers, and the handshake runs there.
+            server.Tls = tls;
+        }
+
         try
         {
             BindAndActivate(server);

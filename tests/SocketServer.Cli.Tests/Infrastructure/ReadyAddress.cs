@@ -11,12 +11,12 @@ internal sealed partial record ReadyAddress(string Scheme, string Host, int Port
     public const string Prefix = "listening on ";
 
     /// <summary>The address as an endpoint the tests can connect to.</summary>
-    public EndPoint EndPoint => Scheme is "tcp" or "udp"
+    public EndPoint EndPoint => Scheme is "tcp" or "udp" or "tls"
         ? new IPEndPoint(IPAddress.Parse(Host), Port)
         : new UnixDomainSocketEndPoint(Path.StartsWith('@') ? "\0" + Path[1..] : Path);
 
     /// <summary>The URI, as printed.</summary>
-    public string Uri => Scheme is "tcp" or "udp"
+    public string Uri => Scheme is "tcp" or "udp" or "tls"
         ? $"{Scheme}://{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}"
         : $"{Scheme}:{Path}";
 
@@ -34,9 +34,9 @@ internal sealed partial record ReadyAddress(string Scheme, string Host, int Port
         return new ReadyAddress(unix.Groups["scheme"].Value, "", 0, unix.Groups["path"].Value);
     }
 
-    [GeneratedRegex(@"^listening on (?<scheme>tcp|udp)://(?<host>\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:.%]+\]):(?<port>\d+)$")]
+    [GeneratedRegex(@"^listening on (?<scheme>tcp|udp|tls)://(?<host>\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:.%]+\]):(?<port>\d+)$")]
     private static partial Regex IpLine();
 
-    [GeneratedRegex(@"^listening on (?<scheme>unix|unix-dgram):(?<path>.+)$")]
+    [GeneratedRegex(@"^listening on (?<scheme>unix|unix-dgram|unix\+tls):(?<path>.+)$")]
     private static partial Regex UnixLine();
 }
