@@ -77,7 +77,8 @@ public sealed class DocsTests
                 && method.Name is not ("Deconstruct" or "Equals" or "GetHashCode" or "ToString" or "PrintMembers" or "Dispose"),
             PropertyInfo property => property.GetAccessors(nonPublic: true).FirstOrDefault(IsVisible) is { } accessor
                 && accessor.GetBaseDefinition() == accessor && property.Name != "EqualityContract",
-            FieldInfo field => field.IsPublic || field.IsFamily || field.IsFamilyOrAssembly,
+            // An enum's value__ field is the runtime's, not ours (IsSpecialName); its named values are checked.
+            FieldInfo field => (field.IsPublic || field.IsFamily || field.IsFamilyOrAssembly) && !field.IsSpecialName,
             _ => false,
         };
     }

@@ -8,6 +8,10 @@ import argparse
 import socket
 import ssl
 import sys
+import warnings
+
+# TLS 1.1 is deprecated in Python: the tests offer it on purpose, to see the server refuse it.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
 def main():

@@ -137,16 +137,18 @@ internal static class TlsHandshake
 
     private static string Cause(Exception e)
     {
-        // SslStream wraps the useful part (an OpenSSL alert, "frame size", a reset) in its inner exceptions.
-        string message = e.Message;
-        for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        // SslStream wraps the useful part (an OpenSSL alert, "frame size", a reset) in inner exceptions, behind
+        // "Authentication failed, see inner exception.": keep the messages that say something.
+        List<string> parts = [];
+        for (Exception? current = e; current is not null; current = current.InnerException)
         {
-            if (!string.IsNullOrWhiteSpace(inner.Message) && !message.Contains(inner.Message, StringComparison.Ordinal))
+            string message = current.Message.Trim();
+            if (message.Length > 0 && !message.EndsWith("see inner exception.", StringComparison.Ordinal) && !parts.Exists(p => p.Contains(message, StringComparison.Ordinal)))
             {
-                message += " (" + inner.Message + ")";
+                parts.Add(message);
             }
         }
 
-        return message;
+        return parts.Count == 0 ? e.GetType().Name : parts[0] + string.Concat(parts.Skip(1).Select(static p => $" ({p})"));
     }
 }
