@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -44,11 +45,13 @@ internal static class TlsHandshake
         {
             await stream.DisposeAsync().ConfigureAwait(false);
             throw new TlsHandshakeException(
-                $"TLS handshake with {Describe(clientAddress)} timed out after {options.HandshakeTimeout.TotalSeconds:0.###} s (HandshakeTimeout); the connection was closed.", e)
+                string.Create(CultureInfo.InvariantCulture, $"TLS handshake with {Describe(clientAddress)} timed out after {options.HandshakeTimeout.TotalSeconds:0.###} s (HandshakeTimeout)."), e)
             { TimedOut = true };
         }
-        catch (Exception e) when (e is AuthenticationException or IOException or InvalidOperationException or NotSupportedException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // AuthenticationException and IOException mostly; also whatever building the certificate context or a
+            // user's selector or validator threw: all are this one client's failure, reported with its address.
             await stream.DisposeAsync().ConfigureAwait(false);
             throw new TlsHandshakeException($"TLS handshake with {Describe(clientAddress)} failed: {Cause(e)}", e);
         }
