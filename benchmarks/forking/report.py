@@ -9,6 +9,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import report_sections  # noqa: E402  (benchmarks/report_sections.py)
+
 CASES = [
     # name, description, RequestsPerChild, SpareWorkers
     ("jit-fresh", ".NET JIT, fresh process per request", "1", "0"),
@@ -138,8 +141,8 @@ def main():
         all_runs=all_runs(),
         aot_warnings="none" if not aot_warnings else "\n".join(f"- `{w}`" for w in aot_warnings),
     )
-    with open(args.output, "w", encoding="utf-8") as output:
-        output.write(text)
+    # Only this runner's section of the file changes; the suite's section (benchmarks/run) stays as it is.
+    report_sections.replace_section(args.output, "forking", text)
     return 0
 
 
