@@ -77,19 +77,23 @@ internal sealed class ReactorBench
             loop.Clients.Add(clients[id]);
         }
 
+        // The ticks come from a thread of their own, not a System.Threading.Timer: a thread-pool worker spins (with
+        // sched_yield) after every callback, and on a generator pinned to one core that spinning competes with the loop.
+        using ManualResetEventSlim stopTicking = new();
+        Thread ticker = new(() => Tick(loops, stopTicking)) { IsBackground = true, Name = "bench-ticks" };
         using (state.Token.UnsafeRegister(static done => ((TaskCompletionSource)done!).TrySetResult(), run._done))
         {
-            Timer ticker = new(static l => Tick((LoopClients[])l!), loops, TickPeriod, TickPeriod);
-            await using (ticker.ConfigureAwait(false))
+            ticker.Start();
+            foreach (ReactorClient client in clients)
             {
-                foreach (ReactorClient client in clients)
-                {
-                    client.Loop.Post(client);
-                }
-
-                await run._done.Task.ConfigureAwait(false);
+                client.Loop.Post(client);
             }
+
+            await run._done.Task.ConfigureAwait(false);
         }
+
+        stopTicking.Set();
+        ticker.Join();
 
         // Joins the loop threads: from here on the clients are this thread's.
         group.Dispose();
@@ -113,11 +117,14 @@ internal sealed class ReactorBench
     private static int IpFamily(BenchState state) =>
         state.Options.Target.EndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? ReactorNative.AfInet6 : ReactorNative.AfInet;
 
-    private static void Tick(LoopClients[] loops)
+    private static void Tick(LoopClients[] loops, ManualResetEventSlim stop)
     {
-        foreach (LoopClients loop in loops)
+        while (!stop.WaitHandle.WaitOne(TickPeriod))
         {
-            loop.Loop.Post(loop);
+            foreach (LoopClients loop in loops)
+            {
+                loop.Loop.Post(loop);
+            }
         }
     }
 
