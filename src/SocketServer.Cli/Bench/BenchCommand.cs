@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SocketServer.Internal.Reactor;
 
 namespace SocketServer.Cli.Bench;
 
@@ -85,6 +86,12 @@ internal static class BenchCommand
                 result.AddError("--max-messages must be at least 1.");
             }
         });
+        Option<string> engine = new("--engine")
+        {
+            Description = "reactor: raw nonblocking sockets on epoll event loops, one per usable CPU (64-bit Linux only, the default there); sockets: .NET async sockets, one task per connection (the default elsewhere).",
+            HelpName = "reactor|sockets",
+        };
+        engine.AcceptOnlyFromAmong("reactor", "sockets");
         Option<bool> json = new("--json")
         {
             Description = "Print the report as one JSON object (see docs/cli.md) instead of text.",
@@ -100,6 +107,7 @@ internal static class BenchCommand
             duration,
             warmup,
             maxMessages,
+            engine,
             json,
         };
 
@@ -133,6 +141,18 @@ internal static class BenchCommand
                 return ExitCodes.Usage;
             }
 
+            BenchEngine benchEngine = parseResult.GetValue(engine) switch
+            {
+                "sockets" => BenchEngine.Sockets,
+                "reactor" => BenchEngine.Reactor,
+                _ => ReactorNative.IsSupported ? BenchEngine.Reactor : BenchEngine.Sockets,
+            };
+            if (benchEngine == BenchEngine.Reactor && !ReactorNative.IsSupported)
+            {
+                await error.WriteLineAsync("socketserver: --engine reactor needs 64-bit Linux; use --engine sockets.").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             BenchOptions options = new(
                 benchMode,
                 benchTarget,
@@ -141,7 +161,8 @@ internal static class BenchCommand
                 depth,
                 TimeSpan.FromSeconds(parseResult.GetValue(duration)),
                 TimeSpan.FromSeconds(parseResult.GetValue(warmup)),
-                parseResult.GetValue(maxMessages));
+                parseResult.GetValue(maxMessages),
+                benchEngine);
             BenchReport report;
             using (CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             using (new StopSignals(stop))

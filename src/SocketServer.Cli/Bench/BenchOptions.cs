@@ -9,6 +9,7 @@ namespace SocketServer.Cli.Bench;
 /// <param name="Duration">The measured window, and the bound on the run after the warm-up.</param>
 /// <param name="Warmup">The time run before measuring starts; not counted.</param>
 /// <param name="MaxMessages">Stop after this many measured messages; <see langword="null"/> for no bound.</param>
+/// <param name="Engine">How the sockets are driven.</param>
 internal sealed record BenchOptions(
     BenchMode Mode,
     BenchTarget Target,
@@ -17,7 +18,8 @@ internal sealed record BenchOptions(
     int Pipeline,
     TimeSpan Duration,
     TimeSpan Warmup,
-    long? MaxMessages)
+    long? MaxMessages,
+    BenchEngine Engine = BenchEngine.Sockets)
 {
     /// <summary>How long a udp worker waits for each echoed datagram before counting it lost.</summary>
     public static readonly TimeSpan DatagramTimeout = TimeSpan.FromSeconds(1);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HdrHistogram;
+using SocketServer.Cli.Bench.Reactor;
 
 namespace SocketServer.Cli.Bench;
 
@@ -28,15 +29,9 @@ internal static class BenchRunner
             stop.CancelAfter(options.Duration);
         }
 
-        Func<BenchState, int, Task<WorkerStats>> worker = Worker(options.Mode);
-        Task<WorkerStats>[] workers = new Task<WorkerStats>[options.Connections];
-        for (int i = 0; i < workers.Length; i++)
-        {
-            int id = i;
-            workers[i] = Task.Run(() => worker(state, id), CancellationToken.None);
-        }
-
-        Task<WorkerStats[]> all = Task.WhenAll(workers);
+        Task<WorkerStats[]> all = options.Engine == BenchEngine.Reactor
+            ? Task.Run(() => ReactorBench.RunAsync(state), CancellationToken.None)
+            : StartSocketWorkers(state);
         if (options.Warmup > TimeSpan.Zero)
         {
             await Task.WhenAny(all, Task.Delay(options.Warmup, stop.Token)).ConfigureAwait(false);
@@ -52,6 +47,19 @@ internal static class BenchRunner
         self.Refresh();
         double cpuSeconds = (self.TotalProcessorTime - cpuFrom).TotalSeconds;
         return Report(options, results, seconds, cpuSeconds);
+    }
+
+    private static Task<WorkerStats[]> StartSocketWorkers(BenchState state)
+    {
+        Func<BenchState, int, Task<WorkerStats>> worker = Worker(state.Options.Mode);
+        Task<WorkerStats>[] workers = new Task<WorkerStats>[state.Options.Connections];
+        for (int i = 0; i < workers.Length; i++)
+        {
+            int id = i;
+            workers[i] = Task.Run(() => worker(state, id), CancellationToken.None);
+        }
+
+        return Task.WhenAll(workers);
     }
 
     private static Func<BenchState, int, Task<WorkerStats>> Worker(BenchMode mode) => mode switch

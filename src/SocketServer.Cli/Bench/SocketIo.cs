@@ -70,7 +70,12 @@ internal static class SocketIo
     /// <summary>The kind of error a failed socket call counts as.</summary>
     /// <param name="exception">The failure.</param>
     /// <returns>Its kind.</returns>
-    public static ErrorKind Classify(SocketException exception) => exception.SocketErrorCode switch
+    public static ErrorKind Classify(SocketException exception) => Classify(exception.SocketErrorCode);
+
+    /// <summary>The kind of error a socket error code counts as.</summary>
+    /// <param name="error">The portable error code.</param>
+    /// <returns>Its kind.</returns>
+    public static ErrorKind Classify(SocketError error) => error switch
     {
         SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.NotConnected => ErrorKind.Reset,
         SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable => ErrorKind.Connect,

@@ -95,8 +95,17 @@ internal static class UdpWorker
         return stats;
     }
 
-    // An echo of one of the last few datagrams, arriving after its own timeout: ignored, its loss is already counted.
-    private static bool IsLate(Pattern pattern, int seed, long sequence, int size, ReadOnlySpan<byte> reply)
+    /// <summary>
+    /// Whether <paramref name="reply"/> is an echo of one of the last few datagrams, arriving after its own timeout:
+    /// ignored, its loss is already counted.
+    /// </summary>
+    /// <param name="pattern">The run's pattern.</param>
+    /// <param name="seed">The socket's seed.</param>
+    /// <param name="sequence">The number of the datagram now in flight.</param>
+    /// <param name="size">The datagram size.</param>
+    /// <param name="reply">The datagram received.</param>
+    /// <returns><see langword="true"/> if it is a late echo.</returns>
+    internal static bool IsLate(Pattern pattern, int seed, long sequence, int size, ReadOnlySpan<byte> reply)
     {
         if (reply.Length != size)
         {

@@ -41,6 +41,22 @@ internal sealed class InProcessServer : IDisposable
         return new InProcessServer(server, $"unix:{path}");
     }
 
+    /// <summary>A server on a Linux abstract Unix socket; its target is <c>unix:@NAME</c>.</summary>
+    public static InProcessServer UnixAbstract<THandler>(string name)
+        where THandler : BaseRequestHandler, new()
+    {
+        var server = new ThreadingUnixStreamServer<THandler>(new UnixDomainSocketEndPoint("\0" + name)) { DaemonThreads = true };
+        return new InProcessServer(server, $"unix:@{name}");
+    }
+
+    /// <summary>A TCP server on <c>[::1]</c>.</summary>
+    public static InProcessServer Tcp6<THandler>()
+        where THandler : BaseRequestHandler, new()
+    {
+        var server = new ThreadingTcpServer<THandler>(new IPEndPoint(IPAddress.IPv6Loopback, 0)) { DaemonThreads = true };
+        return new InProcessServer(server, $"tcp://[::1]:{((IPEndPoint)server.ServerAddress).Port}");
+    }
+
     public void Dispose()
     {
         Task stopped = Task.Run(_server.Shutdown);

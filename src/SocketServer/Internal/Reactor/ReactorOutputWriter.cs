@@ -1,0 +1,53 @@
+using System.IO.Pipelines;
+
+namespace SocketServer.Internal.Reactor;
+
+/// <summary>
+/// The <see cref="PipeWriter"/> a connection's application writes to: the output pipe's writer, except that a flush
+/// (or completion) also asks the connection's loop to write what is pending at the end of its current batch of events,
+/// instead of writing at once. Messages written while handling one batch leave in one <c>writev</c>. The flush's own
+/// result is the pipe's: incomplete while more than the pipe's pause threshold waits to be sent (back-pressure).
+/// </summary>
+internal sealed class ReactorOutputWriter(PipeWriter inner, ReactorConnection connection) : PipeWriter
+{
+    /// <inheritdoc/>
+    public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+
+    /// <inheritdoc/>
+    public override long UnflushedBytes => inner.UnflushedBytes;
+
+    /// <inheritdoc/>
+    public override void Advance(int bytes) => inner.Advance(bytes);
+
+    /// <inheritdoc/>
+    public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+    /// <inheritdoc/>
+    public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+
+    /// <inheritdoc/>
+    public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+    /// <inheritdoc/>
+    public override void Complete(Exception? exception = null)
+    {
+        inner.Complete(exception);
+        connection.ScheduleFlush();
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        ValueTask<FlushResult> result = inner.FlushAsync(cancellationToken);
+        connection.ScheduleFlush();
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    {
+        ValueTask<FlushResult> result = inner.WriteAsync(source, cancellationToken);
+        connection.ScheduleFlush();
+        return result;
+    }
+}
