@@ -175,7 +175,8 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
     {
         if ((events & (ReactorNative.EpollIn | ReactorNative.EpollRdHup | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0 && !_readPaused)
         {
-            ReadAvailable();
+            // When the peer's FIN came with this edge, no later edge will announce it: read up to the end.
+            ReadAvailable(untilEmpty: (events & (ReactorNative.EpollRdHup | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0);
         }
 
         if ((events & (ReactorNative.EpollOut | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0 && _waitingWritable)
@@ -199,7 +200,8 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
                 _readEnded = true;
             }
 
-            ReadAvailable();
+            // Whatever arrived while paused raised its edge then: read until EAGAIN.
+            ReadAvailable(untilEmpty: true);
         }
 
         if (Interlocked.Exchange(ref _flushRequested, 0) != 0 && !_waitingWritable)
@@ -214,7 +216,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
     {
     }
 
-    private unsafe void ReadAvailable()
+    private unsafe void ReadAvailable(bool untilEmpty)
     {
         PipeWriter writer = _input.Writer;
         byte* buffer = Loop.ReadBuffer;
@@ -247,7 +249,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
                     return;
                 }
 
-                if (read < EventLoop.ReadBufferSize)
+                if (read < EventLoop.ReadBufferSize && !untilEmpty)
                 {
                     // A short read emptied the socket; the next arrival raises a new edge.
                     return;
