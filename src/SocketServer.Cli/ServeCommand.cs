@@ -21,10 +21,10 @@ internal static class ServeCommand
         Option<string[]> unixDgram = ListenerOption("--unix-dgram", "PATH", "Serve on a Unix-domain datagram socket at PATH (@NAME for a Linux abstract socket).");
         Option<string> mode = new("--mode")
         {
-            Description = "sync serves one request at a time per listener, as Python's TCPServer; threading serves each request on its own thread; forking serves each request in a worker process.",
+            Description = "sync serves one request at a time per listener, as Python's TCPServer; threading serves each request on its own thread; forking serves each request in a worker process; async serves stream listeners on event loops with async handlers (ServeAsync), datagram listeners as sync.",
             DefaultValueFactory = static _ => "sync",
         };
-        mode.AcceptOnlyFromAmong("sync", "threading", "forking");
+        mode.AcceptOnlyFromAmong("sync", "threading", "forking", "async");
 
         Command command = new("serve", "Serve a protocol on one or more listeners until SIGINT or SIGTERM. Without a listener option, serves TCP on 127.0.0.1:10001.")
         {
@@ -62,6 +62,7 @@ internal static class ServeCommand
             {
                 "threading" => ServeMode.Threading,
                 "forking" => ServeMode.Forking,
+                "async" => ServeMode.Async,
                 _ => ServeMode.Sync,
             };
             using ServeSession session = new(Console.Out, Console.Error);

@@ -11,4 +11,10 @@ internal enum ServeMode
 
     /// <summary>A worker process per request, like Python's <c>ForkingTCPServer</c> (this program started again).</summary>
     Forking,
+
+    /// <summary>
+    /// Stream listeners served by <c>ServeAsync</c> with async handlers on the library's event loops; datagram
+    /// listeners as in sync mode (the async datagram path is not built yet).
+    /// </summary>
+    Async,
 }
