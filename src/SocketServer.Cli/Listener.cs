@@ -34,7 +34,7 @@ internal sealed class Listener
     /// <returns>The bound listener, not yet serving.</returns>
     /// <exception cref="SocketException">The address could not be bound; a <see cref="ServerBindException"/> names it.</exception>
     public static Listener Bind(ListenerSpec spec, ServeProtocol protocol, ServeMode mode) =>
-        new(ServerFactory.Create(spec, protocol, mode), serveAsync: mode == ServeMode.Async && spec.IsStream);
+        new(ServerFactory.Create(spec, protocol, mode), serveAsync: mode == ServeMode.Async);
 
     /// <summary>Starts serving on a background thread of its own.</summary>
     public void Start() => _thread.Start();

@@ -21,7 +21,7 @@ internal static class ServeCommand
         Option<string[]> unixDgram = ListenerOption("--unix-dgram", "PATH", "Serve on a Unix-domain datagram socket at PATH (@NAME for a Linux abstract socket).");
         Option<string> mode = new("--mode")
         {
-            Description = "sync serves one request at a time per listener, as Python's TCPServer; threading serves each request on its own thread; forking serves each request in a worker process; async serves stream listeners on event loops with async handlers (ServeAsync), datagram listeners as sync.",
+            Description = "sync serves one request at a time per listener, as Python's TCPServer; threading serves each request on its own thread; forking serves each request in a worker process; async serves on event loops with async handlers (ServeAsync), no thread per connection.",
             DefaultValueFactory = static _ => "sync",
         };
         mode.AcceptOnlyFromAmong("sync", "threading", "forking", "async");

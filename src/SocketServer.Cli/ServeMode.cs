@@ -13,8 +13,7 @@ internal enum ServeMode
     Forking,
 
     /// <summary>
-    /// Stream listeners served by <c>ServeAsync</c> with async handlers on the library's event loops; datagram
-    /// listeners as in sync mode (the async datagram path is not built yet).
+    /// Every listener served by <c>ServeAsync</c> with async handlers on the library's event loops.
     /// </summary>
     Async,
 }

@@ -25,18 +25,14 @@ public abstract partial class BaseServer
     /// <see cref="AsyncStreamRequestHandler.Input"/> and <see cref="AsyncStreamRequestHandler.ConnectionClosed"/>
     /// is cancelled), shut down and closed before the task completes; threads of synchronous handlers are not waited
     /// for.</para>
-    /// <para>Stream servers only (TCP and Unix stream) and 64-bit Linux only in this version.</para>
+    /// <para>Datagram servers (UDP, Unix datagram) receive on the first loop; an <see cref="AsyncDatagramRequestHandler"/>
+    /// runs there, any other handler on a thread per datagram. 64-bit Linux only in this version.</para>
     /// </remarks>
     /// <param name="cancellationToken">Stops serving when cancelled.</param>
     /// <returns>A task that completes when serving stopped; faulted with a <see cref="ServerExitException"/> a handler threw.</returns>
     public Task ServeAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        if (Socket.SocketType != SocketType.Stream)
-        {
-            throw new NotSupportedException("ServeAsync serves stream servers (TCP, Unix stream) in this version; serve datagram servers with ServeForever.");
-        }
-
         if (!ReactorNative.IsSupported)
         {
             throw new PlatformNotSupportedException("ServeAsync runs on 64-bit Linux in this version; elsewhere use ServeForever with a threading server.");

@@ -13,6 +13,16 @@ internal static class AmbientRequest
     [ThreadStatic]
     private static IAsyncConnection? t_connection;
 
+    [ThreadStatic]
+    private static IAsyncDatagramHost? t_datagramHost;
+
+    /// <summary>Set while an async datagram handler is started on an event loop: where it reports a late failure.</summary>
+    public static IAsyncDatagramHost? DatagramHost
+    {
+        get => t_datagramHost;
+        set => t_datagramHost = value;
+    }
+
     /// <summary>The connection an async handler started on this thread attaches to, if any.</summary>
     public static IAsyncConnection? Connection
     {

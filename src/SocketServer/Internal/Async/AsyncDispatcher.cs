@@ -32,6 +32,25 @@ internal sealed class AsyncDispatcher(ReactorServeSession session) : RequestDisp
             return;
         }
 
+        if (handler is AsyncDatagramRequestHandler && session.IsOnLoopThread())
+        {
+            // As the synchronous dispatcher, on the loop: the handler starts here and does not block.
+            AmbientRequest.Prepare(handler);
+            AmbientRequest.DatagramHost = session;
+            try
+            {
+                server.InvokeFinishRequest(request, clientAddress);
+            }
+            finally
+            {
+                AmbientRequest.Prepare(null);
+                AmbientRequest.DatagramHost = null;
+            }
+
+            server.InvokeShutdownRequest(request);
+            return;
+        }
+
         if (request is Socket blocking)
         {
             // Accepted non-blocking for the loops; a synchronous handler reads and writes blocking.

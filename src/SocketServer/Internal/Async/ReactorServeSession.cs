@@ -11,13 +11,15 @@ namespace SocketServer.Internal.Async;
 /// accept (here, <c>accept4</c>, non-blocking) → <c>VerifyRequest</c> → <c>ProcessRequest</c> (the
 /// <see cref="AsyncDispatcher"/>) → <c>FinishRequest</c> (the handler) → <c>ShutdownRequest</c> → <c>CloseRequest</c>.
 /// </summary>
-internal sealed class ReactorServeSession : IReactorHandler, IDisposable
+internal sealed class ReactorServeSession : IReactorHandler, IAsyncDatagramHost, IDisposable
 {
     private readonly BaseServer _server;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<ServerStreamConnection>[] _connections;
     private readonly ReactorGroup _group;
     private readonly int _listenerFd;
+    private readonly bool _datagram;
+    private readonly int _maxPacketSize;
     private long _listenerRegistration;
     private CancellationTokenRegistration _cancellation;
     private Exception? _exitException;
@@ -36,6 +38,8 @@ internal sealed class ReactorServeSession : IReactorHandler, IDisposable
         }
 
         _listenerFd = (int)server.Socket.Handle;
+        _datagram = server.Socket.SocketType == SocketType.Dgram;
+        _maxPacketSize = Math.Min(server is UdpServer udp ? udp.MaxPacketSize : 8192, EventLoop.ReadBufferSize);
     }
 
     /// <summary>The dispatcher <c>ProcessRequest</c> uses while this session runs.</summary>
@@ -82,6 +86,12 @@ internal sealed class ReactorServeSession : IReactorHandler, IDisposable
     /// <inheritdoc/>
     public unsafe void OnEvents(uint events)
     {
+        if (_datagram)
+        {
+            ReceiveAvailable();
+            return;
+        }
+
         // Edge-triggered: accept until the queue is empty.
         while (Volatile.Read(ref _stopping) == 0)
         {
@@ -105,6 +115,74 @@ internal sealed class ReactorServeSession : IReactorHandler, IDisposable
             }
 
             Accepted(fd);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void HandlerFailed(object request, EndPoint? clientAddress, Exception exception) =>
+        ReportHandlerFailure(request, clientAddress, exception);
+
+    /// <summary>
+    /// Receives the datagrams waiting on a datagram server's socket (edge-triggered: until EAGAIN, or a batch of 256,
+    /// after which the rest is taken after the loop's other work) and runs each through the server's hooks.
+    /// </summary>
+    private unsafe void ReceiveAvailable()
+    {
+        EventLoop loop = _group.Loops[0];
+        AddressFamily family = _server.Socket.AddressFamily;
+        int addressCapacity = SocketAddress.GetMaximumAddressSize(family);
+        for (int received = 0; Volatile.Read(ref _stopping) == 0; received++)
+        {
+            if (received == 256)
+            {
+                loop.Post(new AcceptWork(this));
+                return;
+            }
+
+            var address = new SocketAddress(family, addressCapacity);
+            nint length;
+            uint addressLength = (uint)addressCapacity;
+            fixed (byte* addressBytes = address.Buffer.Span)
+            {
+                length = ReactorNative.RecvFrom(_listenerFd, loop.ReadBuffer, (nuint)_maxPacketSize, ReactorNative.MsgDontWait, addressBytes, &addressLength);
+            }
+
+            if (length < 0)
+            {
+                int errno = Marshal.GetLastSystemError();
+                if (errno == ReactorNative.EAgain || errno == ReactorNative.EBadF)
+                {
+                    return;
+                }
+
+                // EINTR, or an ICMP error reported on the socket (ECONNREFUSED...): as a failed GetRequest, no request.
+                continue;
+            }
+
+            address.Size = (int)addressLength;
+            byte[] packet = new ReadOnlySpan<byte>(loop.ReadBuffer, (int)length).ToArray();
+            EndPoint clientAddress = _server.ServerAddress.Create(address);
+            var request = new DatagramRequest(packet, _server.Socket);
+            try
+            {
+                if (_server.InvokeVerifyRequest(request, clientAddress))
+                {
+                    _server.InvokeProcessRequest(request, clientAddress);
+                }
+                else
+                {
+                    _server.InvokeShutdownRequest(request);
+                }
+            }
+            catch (ServerExitException e)
+            {
+                Exit(e);
+            }
+            catch (Exception e)
+            {
+                ReportHandlerFailure(request, clientAddress, e);
+                _server.InvokeShutdownRequest(request);
+            }
         }
     }
 
