@@ -20,7 +20,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
 
     private readonly ConcurrentQueue<Block> _free = new();
 
-    /// <summary>One pool for the process: blocks move freely between loops and connections.</summary>
+    /// <summary>One pool for the process (each <see cref="EventLoop"/> has its own, <see cref="EventLoop.MemoryPool"/>).</summary>
     public static new PinnedBlockMemoryPool Shared { get; } = new();
 
     /// <inheritdoc/>

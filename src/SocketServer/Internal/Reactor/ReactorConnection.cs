@@ -30,24 +30,6 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
     /// <summary>Bytes waiting to be sent at which the application's flush waits.</summary>
     public const long OutputPauseThreshold = 64 * 1024;
 
-    private static readonly PipeOptions s_inputOptions = new(
-        pool: PinnedBlockMemoryPool.Shared,
-        readerScheduler: PipeScheduler.Inline,
-        writerScheduler: PipeScheduler.Inline,
-        pauseWriterThreshold: InputPauseThreshold,
-        resumeWriterThreshold: InputPauseThreshold / 2,
-        minimumSegmentSize: PinnedBlockMemoryPool.BlockSize,
-        useSynchronizationContext: false);
-
-    private static readonly PipeOptions s_outputOptions = new(
-        pool: PinnedBlockMemoryPool.Shared,
-        readerScheduler: PipeScheduler.Inline,
-        writerScheduler: PipeScheduler.Inline,
-        pauseWriterThreshold: OutputPauseThreshold,
-        resumeWriterThreshold: OutputPauseThreshold / 2,
-        minimumSegmentSize: PinnedBlockMemoryPool.BlockSize,
-        useSynchronizationContext: false);
-
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly ReactorOutputWriter _outputWriter;
@@ -70,8 +52,8 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
         ArgumentNullException.ThrowIfNull(loop);
         Loop = loop;
         Fd = fd;
-        _input = new Pipe(s_inputOptions);
-        _output = new Pipe(s_outputOptions);
+        _input = new Pipe(loop.InputPipeOptions ??= CreatePipeOptions(loop.MemoryPool, InputPauseThreshold));
+        _output = new Pipe(loop.OutputPipeOptions ??= CreatePipeOptions(loop.MemoryPool, OutputPauseThreshold));
         _outputWriter = new ReactorOutputWriter(_output.Writer, this);
     }
 
@@ -209,6 +191,15 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
             FlushOutput();
         }
     }
+
+    private static PipeOptions CreatePipeOptions(PinnedBlockMemoryPool pool, long pauseThreshold) => new(
+        pool: pool,
+        readerScheduler: PipeScheduler.Inline,
+        writerScheduler: PipeScheduler.Inline,
+        pauseWriterThreshold: pauseThreshold,
+        resumeWriterThreshold: pauseThreshold / 2,
+        minimumSegmentSize: PinnedBlockMemoryPool.BlockSize,
+        useSynchronizationContext: false);
 
     /// <summary>Called once, on the loop's thread, when <see cref="IsOutputFinished"/> becomes true.</summary>
     /// <param name="error">Why sending failed, or null when everything was sent.</param>
