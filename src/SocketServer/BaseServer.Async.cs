@@ -7,7 +7,7 @@ namespace SocketServer;
 
 public abstract partial class BaseServer
 {
-    private volatile ReactorServeSession? _asyncSession;
+    private volatile IServeSession? _asyncSession;
 
     /// <summary>
     /// Serves requests until <paramref name="cancellationToken"/> is cancelled, or <see cref="Shutdown"/> or
@@ -26,24 +26,37 @@ public abstract partial class BaseServer
     /// is cancelled), shut down and closed before the task completes; threads of synchronous handlers are not waited
     /// for.</para>
     /// <para>Datagram servers (UDP, Unix datagram) receive on the first loop; an <see cref="AsyncDatagramRequestHandler"/>
-    /// runs there, any other handler on a thread per datagram. 64-bit Linux only in this version.</para>
+    /// runs there, any other handler on a thread per datagram.</para>
+    /// <para>Elsewhere than 64-bit Linux a portable transport serves instead: .NET's asynchronous accept and receive,
+    /// and pipes over a <see cref="NetworkStream"/> for each connection, with the same hooks and handlers (simpler,
+    /// not tuned). When it stops, each connection's receiving side is shut down so that its handler sees the end of
+    /// input; connections whose handler has not finished 5 seconds later are closed.</para>
     /// </remarks>
     /// <param name="cancellationToken">Stops serving when cancelled.</param>
     /// <returns>A task that completes when serving stopped; faulted with a <see cref="ServerExitException"/> a handler threw.</returns>
     public Task ServeAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        if (!ReactorNative.IsSupported)
-        {
-            throw new PlatformNotSupportedException("ServeAsync runs on 64-bit Linux in this version; elsewhere use ServeForever with a threading server.");
-        }
-
         if (Volatile.Read(ref _servingThreadId) != 0 || _asyncSession is not null)
         {
             throw new InvalidOperationException("The server is already serving (ServeForever or ServeAsync).");
         }
 
         _isShutDown.Reset();
+        if (UsePortableAsyncTransport || !ReactorNative.IsSupported)
+        {
+            var portable = new PortableServeSession(this);
+            _asyncSession = portable;
+            Interlocked.MemoryBarrier();
+            portable.Start(cancellationToken);
+            if (_shutdownRequest || IsClosed)
+            {
+                portable.RequestStop();
+            }
+
+            return portable.Completion;
+        }
+
         var session = new ReactorServeSession(this, AsyncLoopCount);
         _asyncSession = session;
         // As in ServeForever: publish the session before reading the flag, Shutdown sets the flag before reading it.
@@ -67,6 +80,12 @@ public abstract partial class BaseServer
         return session.Completion;
     }
 
+    /// <summary>
+    /// Serve with the portable transport (.NET sockets and pipes over a <see cref="NetworkStream"/>) even where the
+    /// reactor runs; the default off Linux. For tests.
+    /// </summary>
+    internal bool UsePortableAsyncTransport { get; set; }
+
     /// <summary>How many event loops <see cref="ServeAsync"/> starts; 0 = one per CPU the process may use.</summary>
     internal int AsyncLoopCount { get; set; }
 
@@ -78,7 +97,7 @@ public abstract partial class BaseServer
     internal void InvokeProcessRequest(object request, EndPoint? clientAddress) => ProcessRequest(request, clientAddress);
 
     /// <summary>Called by the session when it has stopped: the server may serve again, and Shutdown() returns.</summary>
-    internal void EndAsyncSession(ReactorServeSession session)
+    internal void EndAsyncSession(IServeSession session)
     {
         if (ReferenceEquals(_asyncSession, session))
         {

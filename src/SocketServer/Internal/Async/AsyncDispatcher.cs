@@ -57,6 +57,12 @@ internal sealed class AsyncDispatcher(ReactorServeSession session) : RequestDisp
             SocketBlocking.Set(blocking, blocking: true);
         }
 
+        StartThread(server, handler, request, clientAddress);
+    }
+
+    /// <summary>Serves a request with a synchronous handler on a new background thread, as a threading server does.</summary>
+    internal static void StartThread(BaseServer server, BaseRequestHandler handler, object request, EndPoint? clientAddress)
+    {
         var thread = new Thread(() => ServeOnThread(server, handler, request, clientAddress))
         {
             IsBackground = true,

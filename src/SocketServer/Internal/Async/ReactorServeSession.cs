@@ -11,7 +11,7 @@ namespace SocketServer.Internal.Async;
 /// accept (here, <c>accept4</c>, non-blocking) → <c>VerifyRequest</c> → <c>ProcessRequest</c> (the
 /// <see cref="AsyncDispatcher"/>) → <c>FinishRequest</c> (the handler) → <c>ShutdownRequest</c> → <c>CloseRequest</c>.
 /// </summary>
-internal sealed class ReactorServeSession : IReactorHandler, IAsyncDatagramHost, IDisposable
+internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsyncDatagramHost, IDisposable
 {
     private readonly BaseServer _server;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,8 +42,8 @@ internal sealed class ReactorServeSession : IReactorHandler, IAsyncDatagramHost,
         _maxPacketSize = Math.Min(server is UdpServer udp ? udp.MaxPacketSize : 8192, EventLoop.ReadBufferSize);
     }
 
-    /// <summary>The dispatcher <c>ProcessRequest</c> uses while this session runs.</summary>
-    public AsyncDispatcher Dispatcher { get; }
+    /// <inheritdoc/>
+    public RequestDispatcher Dispatcher { get; }
 
     /// <summary>The loops.</summary>
     public ReactorGroup Group => _group;
