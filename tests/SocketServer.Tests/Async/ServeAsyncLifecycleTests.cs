@@ -7,6 +7,8 @@ using SocketServer.Tests.Infrastructure;
 namespace SocketServer.Tests.Async;
 
 /// <summary>Stopping ServeAsync three ways, other handlers under it, async handlers elsewhere, zero allocation.</summary>
+/// <remarks>Sequential: descriptors are counted for the whole process.</remarks>
+[Collection(SequentialCollection.Name)]
 public sealed class ServeAsyncLifecycleTests : IDisposable
 {
     private readonly CancellationTokenSource _timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
