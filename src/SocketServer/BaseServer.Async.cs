@@ -89,6 +89,9 @@ public abstract partial class BaseServer
     /// <summary>How many event loops <see cref="ServeAsync"/> starts; 0 = one per CPU the process may use.</summary>
     internal int AsyncLoopCount { get; set; }
 
+    /// <summary>The running reactor session, if any (for tests).</summary>
+    internal ReactorServeSession? ReactorSession => _asyncSession as ReactorServeSession;
+
     /// <summary>The dispatcher in effect: the async one while <see cref="ServeAsync"/> runs.</summary>
     internal Internal.RequestDispatcher ActiveDispatcher => _asyncSession?.Dispatcher ?? _dispatcher;
 

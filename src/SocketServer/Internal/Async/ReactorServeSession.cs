@@ -385,6 +385,9 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
         }
     }
 
+    /// <summary>The live connections of loop <paramref name="index"/>; read on that loop's thread only.</summary>
+    internal IReadOnlyCollection<ServerStreamConnection> ConnectionsOf(int index) => _connections[index];
+
     /// <summary>Stops the loops (as the stop sequence does); for a session that failed to start.</summary>
     public void Dispose() => _group.Dispose();
 

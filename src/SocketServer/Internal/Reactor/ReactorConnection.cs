@@ -92,6 +92,9 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
         }
     }
 
+    /// <summary>True while reading is stopped because the application does not consume its input (back-pressure). Loop thread.</summary>
+    public bool IsReadPaused => _readPaused;
+
     /// <summary>True once everything written was sent after the application completed <see cref="Output"/>, or sending failed.</summary>
     public bool IsOutputFinished => _outputFinished;
 
