@@ -196,10 +196,19 @@ public class AsyncStreamRequestHandler : BaseRequestHandler
     private async void StartOnConnection(IAsyncConnection connection)
     {
         // async void on purpose: every exception is caught and handed to the connection, which reports it.
+        // RunAsync written out here: one state machine per connection instead of two (idle connections keep it).
         Exception? failure = null;
         try
         {
-            await RunAsync().ConfigureAwait(false);
+            await SetupAsync().ConfigureAwait(false);
+            try
+            {
+                await HandleAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                await FinishAsync().ConfigureAwait(false);
+            }
         }
         catch (Exception e)
         {
