@@ -8,9 +8,12 @@ internal sealed class Listener
 {
     private readonly Thread _thread;
 
-    private Listener(BaseServer server)
+    private readonly bool _serveAsync;
+
+    private Listener(BaseServer server, bool serveAsync)
     {
         Server = server;
+        _serveAsync = serveAsync;
         Address = FormatAddress(server);
         _thread = new Thread(Serve) { IsBackground = true, Name = "serve " + Address };
     }
@@ -35,7 +38,7 @@ internal sealed class Listener
     /// <returns>The bound listener, not yet serving.</returns>
     /// <exception cref="SocketException">The address could not be bound; a <see cref="ServerBindException"/> names it.</exception>
     public static Listener Bind(ListenerSpec spec, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null) =>
-        new(ServerFactory.Create(spec, protocol, mode, tls));
+        new(ServerFactory.Create(spec, protocol, mode, tls), serveAsync: mode == ServeMode.Async);
 
     /// <summary>Starts serving on a background thread of its own.</summary>
     public void Start() => _thread.Start();
@@ -61,7 +64,15 @@ internal sealed class Listener
     {
         try
         {
-            Server.ServeForever();
+            if (_serveAsync)
+            {
+                // ServerClose() (SIGINT, SIGTERM) stops ServeAsync as it stops ServeForever.
+                Server.ServeAsync().GetAwaiter().GetResult();
+            }
+            else
+            {
+                Server.ServeForever();
+            }
         }
         catch (Exception e)
         {

@@ -21,10 +21,10 @@ internal static class ServeCommand
         Option<string[]> unixDgram = ListenerOption("--unix-dgram", "PATH", "Serve on a Unix-domain datagram socket at PATH (@NAME for a Linux abstract socket).");
         Option<string> mode = new("--mode")
         {
-            Description = "sync serves one request at a time per listener, as Python's TCPServer; threading serves each request on its own thread; forking serves each request in a worker process.",
+            Description = "sync serves one request at a time per listener, as Python's TCPServer; threading serves each request on its own thread; forking serves each request in a worker process; async serves on event loops with async handlers (ServeAsync), no thread per connection.",
             DefaultValueFactory = static _ => "sync",
         };
-        mode.AcceptOnlyFromAmong("sync", "threading", "forking");
+        mode.AcceptOnlyFromAmong("sync", "threading", "forking", "async");
         Option<string> tlsCert = new("--tls-cert")
         {
             Description = "Serve the stream listeners (--tcp, --unix) over TLS 1.2/1.3 with this certificate: PEM (with --tls-key, or with the key in the same file) or PKCS#12 (.pfx, .p12).",
@@ -95,6 +95,7 @@ internal static class ServeCommand
             {
                 "threading" => ServeMode.Threading,
                 "forking" => ServeMode.Forking,
+                "async" => ServeMode.Async,
                 _ => ServeMode.Sync,
             };
             using ServeSession session = new(Console.Out, Console.Error);

@@ -11,4 +11,9 @@ internal enum ServeMode
 
     /// <summary>A worker process per request, like Python's <c>ForkingTCPServer</c> (this program started again).</summary>
     Forking,
+
+    /// <summary>
+    /// Every listener served by <c>ServeAsync</c> with async handlers on the library's event loops.
+    /// </summary>
+    Async,
 }

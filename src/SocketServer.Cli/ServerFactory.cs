@@ -6,13 +6,13 @@ internal static class ServerFactory
     /// <summary>Creates the server for <paramref name="listener"/>; it is bound (and listening, for streams) on return.</summary>
     /// <param name="listener">The listener to create.</param>
     /// <param name="protocol">The protocol to serve.</param>
-    /// <param name="mode">Synchronous or threading.</param>
+    /// <param name="mode">Synchronous, threading, forking or async (a plain server, served by <c>ServeAsync</c>).</param>
     /// <param name="tls">TLS for a stream listener, or <see langword="null"/>; datagram listeners are served in plaintext.</param>
     /// <returns>The bound server.</returns>
     /// <exception cref="ServerBindException">The address could not be bound.</exception>
     public static TcpServer Create(ListenerSpec listener, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null)
     {
-        Func<BaseRequestHandler> handlers = ProtocolHandlers.For(protocol, listener.IsStream);
+        Func<BaseRequestHandler> handlers = ProtocolHandlers.For(protocol, listener.IsStream, async: mode == ServeMode.Async);
         TcpServer server = mode switch
         {
             ServeMode.Threading => CreateThreading(listener, handlers),

@@ -38,14 +38,7 @@ public class BaseRequestHandler
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(server);
-        if (Interlocked.Exchange(ref _served, 1) != 0)
-        {
-            throw new InvalidOperationException("A request handler serves one request; the factory must return a new handler each time.");
-        }
-
-        Request = request;
-        ClientAddress = clientAddress;
-        Server = server;
+        Attach(request, clientAddress, server);
         Setup();
         try
         {
@@ -55,6 +48,19 @@ public class BaseRequestHandler
         {
             Finish();
         }
+    }
+
+    /// <summary>Takes the request (once per handler), as <see cref="Serve"/> does; the async path uses it too.</summary>
+    internal void Attach(object request, EndPoint? clientAddress, BaseServer server)
+    {
+        if (Interlocked.Exchange(ref _served, 1) != 0)
+        {
+            throw new InvalidOperationException("A request handler serves one request; the factory must return a new handler each time.");
+        }
+
+        Request = request;
+        ClientAddress = clientAddress;
+        Server = server;
     }
 
     /// <summary>Prepares for <see cref="Handle"/>; does nothing by default.</summary>

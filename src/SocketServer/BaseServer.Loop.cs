@@ -104,9 +104,11 @@ public abstract partial class BaseServer
                 "Call it from another thread, or use a threading server so handlers run on their own threads.");
         }
 
+        StopAsyncSession(waiting: true);
         _shutdownRequest = true;
         Interlocked.MemoryBarrier();
         _waker?.Wake();
+        StopAsyncSession(waiting: false);
         _isShutDown.Wait();
     }
 
@@ -234,7 +236,11 @@ public abstract partial class BaseServer
         }
     }
 
-    internal void WakeLoop() => _waker?.Wake();
+    internal void WakeLoop()
+    {
+        _waker?.Wake();
+        StopAsyncSession(waiting: false);
+    }
 
     private string FormattedAddress => EndPointFormatter.Format(ServerAddress, IsClosed ? SocketType.Stream : Socket.SocketType);
 

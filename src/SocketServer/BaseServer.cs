@@ -129,7 +129,7 @@ public abstract partial class BaseServer : IDisposable
     /// <see cref="ShutdownRequest"/>; the threading servers do both on a new thread.
     /// </remarks>
     protected virtual void ProcessRequest(object request, EndPoint? clientAddress) =>
-        _dispatcher.ProcessRequest(this, request, clientAddress);
+        ActiveDispatcher.ProcessRequest(this, request, clientAddress);
 
     /// <summary>Serves a request by creating a handler with <see cref="RequestHandlerFactory"/> and running it.</summary>
     /// <param name="request">The request.</param>
@@ -137,7 +137,8 @@ public abstract partial class BaseServer : IDisposable
     /// <remarks>May be overridden.</remarks>
     protected virtual void FinishRequest(object request, EndPoint? clientAddress)
     {
-        BaseRequestHandler handler = RequestHandlerFactory()
+        // Under ServeAsync the dispatcher already built the handler (to know whether it is async).
+        BaseRequestHandler handler = Internal.Async.AmbientRequest.TakePreparedHandler() ?? RequestHandlerFactory()
             ?? throw new InvalidOperationException("The request handler factory returned null.");
         handler.Serve(request, clientAddress, this);
     }

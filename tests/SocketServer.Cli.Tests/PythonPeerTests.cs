@@ -31,6 +31,7 @@ public sealed class PythonPeerTests
     [Theory]
     [InlineData("sync")]
     [InlineData("threading")]
+    [InlineData("async")]
     public void TimestampClientGetsCtimeStampedReplies(string mode)
     {
         string python = Tools.Require("python3");

@@ -11,6 +11,7 @@ public sealed class ServeCommandTests
     [Theory]
     [InlineData("threading")]
     [InlineData("forking")]
+    [InlineData("async")]
     public void LocalhostServesBothLoopbacksOnOnePort(string mode)
     {
         using var directory = new TempDirectory();
@@ -42,6 +43,7 @@ public sealed class ServeCommandTests
     [InlineData("sync")]
     [InlineData("threading")]
     [InlineData("forking")]
+    [InlineData("async")]
     public void ServesEveryListenerGivenAndPrintsOneReadyLineEach(string mode)
     {
         using var directory = new TempDirectory();

@@ -19,6 +19,10 @@ public sealed class ServerFactoryTests
     [InlineData("udp", "forking", typeof(ForkingUdpServer))]
     [InlineData("unix", "forking", typeof(ForkingUnixStreamServer))]
     [InlineData("unix-dgram", "forking", typeof(ForkingUnixDatagramServer))]
+    [InlineData("tcp", "async", typeof(TcpServer))]
+    [InlineData("udp", "async", typeof(UdpServer))]
+    [InlineData("unix", "async", typeof(UnixStreamServer))]
+    [InlineData("unix-dgram", "async", typeof(UnixDatagramServer))]
     public void CreatesTheServerOfTheKindAndMode(string kind, string mode, Type expected)
     {
         using var directory = new TempDirectory();
@@ -27,6 +31,7 @@ public sealed class ServerFactoryTests
         {
             "sync" => ServeMode.Sync,
             "threading" => ServeMode.Threading,
+            "async" => ServeMode.Async,
             _ => ServeMode.Forking,
         };
 

@@ -5,6 +5,8 @@ public sealed class PublicSurfaceTests
 {
     private static readonly string[] s_expected =
     [
+        "SocketServer.AsyncDatagramRequestHandler",
+        "SocketServer.AsyncStreamRequestHandler",
         "SocketServer.BaseRequestHandler",
         "SocketServer.BaseServer",
         "SocketServer.ChildProcessFailure",

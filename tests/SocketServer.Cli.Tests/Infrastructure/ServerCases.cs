@@ -5,7 +5,7 @@ internal static class ServerCases
 {
     public static readonly string[] Kinds = ["tcp", "udp", "unix", "unix-dgram"];
 
-    public static readonly string[] Modes = ["sync", "threading", "forking"];
+    public static readonly string[] Modes = ["sync", "threading", "forking", "async"];
 
     public static TheoryData<string, string> KindsAndModes()
     {

@@ -78,6 +78,18 @@ internal sealed unsafe class EventLoop : IDisposable
     /// <summary>The loop's pinning handles for one <c>writev</c>, for its thread only.</summary>
     public System.Buffers.MemoryHandle[] PinHandles { get; } = new System.Buffers.MemoryHandle[ReactorNative.MaxIoVectors];
 
+    /// <summary>
+    /// The loop's own pool of pinned blocks for its connections' pipes: blocks return to the loop that rented them,
+    /// and a loop's steady state does not depend on what other loops (or other servers in the process) hold.
+    /// </summary>
+    public PinnedBlockMemoryPool MemoryPool { get; } = new();
+
+    /// <summary>The options of the input pipes of this loop's connections (set by <see cref="ReactorConnection"/>).</summary>
+    internal System.IO.Pipelines.PipeOptions? InputPipeOptions { get; set; }
+
+    /// <summary>The options of the output pipes of this loop's connections (set by <see cref="ReactorConnection"/>).</summary>
+    internal System.IO.Pipelines.PipeOptions? OutputPipeOptions { get; set; }
+
     /// <summary>True on this loop's own thread.</summary>
     public bool IsOnLoopThread => Thread.CurrentThread == _thread;
 

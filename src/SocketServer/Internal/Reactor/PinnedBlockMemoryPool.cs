@@ -19,12 +19,16 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     public const int MaxRetained = 16384;
 
     private readonly ConcurrentQueue<Block> _free = new();
+    private int _blocksCreated;
 
-    /// <summary>One pool for the process: blocks move freely between loops and connections.</summary>
+    /// <summary>One pool for the process (each <see cref="EventLoop"/> has its own, <see cref="EventLoop.MemoryPool"/>).</summary>
     public static new PinnedBlockMemoryPool Shared { get; } = new();
 
     /// <inheritdoc/>
     public override int MaxBufferSize => BlockSize;
+
+    /// <summary>How many blocks this pool ever allocated: its high-water mark, as blocks are kept once made.</summary>
+    public int BlocksCreated => Volatile.Read(ref _blocksCreated);
 
     /// <inheritdoc/>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
@@ -36,6 +40,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
             return block;
         }
 
+        Interlocked.Increment(ref _blocksCreated);
         return new Block(this) { Rented = true };
     }
 

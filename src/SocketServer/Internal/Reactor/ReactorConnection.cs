@@ -30,24 +30,6 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
     /// <summary>Bytes waiting to be sent at which the application's flush waits.</summary>
     public const long OutputPauseThreshold = 64 * 1024;
 
-    private static readonly PipeOptions s_inputOptions = new(
-        pool: PinnedBlockMemoryPool.Shared,
-        readerScheduler: PipeScheduler.Inline,
-        writerScheduler: PipeScheduler.Inline,
-        pauseWriterThreshold: InputPauseThreshold,
-        resumeWriterThreshold: InputPauseThreshold / 2,
-        minimumSegmentSize: PinnedBlockMemoryPool.BlockSize,
-        useSynchronizationContext: false);
-
-    private static readonly PipeOptions s_outputOptions = new(
-        pool: PinnedBlockMemoryPool.Shared,
-        readerScheduler: PipeScheduler.Inline,
-        writerScheduler: PipeScheduler.Inline,
-        pauseWriterThreshold: OutputPauseThreshold,
-        resumeWriterThreshold: OutputPauseThreshold / 2,
-        minimumSegmentSize: PinnedBlockMemoryPool.BlockSize,
-        useSynchronizationContext: false);
-
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly ReactorOutputWriter _outputWriter;
@@ -70,8 +52,8 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
         ArgumentNullException.ThrowIfNull(loop);
         Loop = loop;
         Fd = fd;
-        _input = new Pipe(s_inputOptions);
-        _output = new Pipe(s_outputOptions);
+        _input = new Pipe(loop.InputPipeOptions ??= CreatePipeOptions(loop.MemoryPool, InputPauseThreshold));
+        _output = new Pipe(loop.OutputPipeOptions ??= CreatePipeOptions(loop.MemoryPool, OutputPauseThreshold));
         _outputWriter = new ReactorOutputWriter(_output.Writer, this);
     }
 
@@ -109,6 +91,9 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
             return _closedSource!.Token;
         }
     }
+
+    /// <summary>True while reading is stopped because the application does not consume its input (back-pressure). Loop thread.</summary>
+    public bool IsReadPaused => _readPaused;
 
     /// <summary>True once everything written was sent after the application completed <see cref="Output"/>, or sending failed.</summary>
     public bool IsOutputFinished => _outputFinished;
@@ -175,7 +160,8 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
     {
         if ((events & (ReactorNative.EpollIn | ReactorNative.EpollRdHup | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0 && !_readPaused)
         {
-            ReadAvailable();
+            // When the peer's FIN came with this edge, no later edge will announce it: read up to the end.
+            ReadAvailable(untilEmpty: (events & (ReactorNative.EpollRdHup | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0);
         }
 
         if ((events & (ReactorNative.EpollOut | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0 && _waitingWritable)
@@ -199,7 +185,8 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
                 _readEnded = true;
             }
 
-            ReadAvailable();
+            // Whatever arrived while paused raised its edge then: read until EAGAIN.
+            ReadAvailable(untilEmpty: true);
         }
 
         if (Interlocked.Exchange(ref _flushRequested, 0) != 0 && !_waitingWritable)
@@ -208,13 +195,22 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
         }
     }
 
+    private static PipeOptions CreatePipeOptions(PinnedBlockMemoryPool pool, long pauseThreshold) => new(
+        pool: pool,
+        readerScheduler: PipeScheduler.Inline,
+        writerScheduler: PipeScheduler.Inline,
+        pauseWriterThreshold: pauseThreshold,
+        resumeWriterThreshold: pauseThreshold / 2,
+        minimumSegmentSize: PinnedBlockMemoryPool.BlockSize,
+        useSynchronizationContext: false);
+
     /// <summary>Called once, on the loop's thread, when <see cref="IsOutputFinished"/> becomes true.</summary>
     /// <param name="error">Why sending failed, or null when everything was sent.</param>
     protected virtual void OnOutputFinished(Exception? error)
     {
     }
 
-    private unsafe void ReadAvailable()
+    private unsafe void ReadAvailable(bool untilEmpty)
     {
         PipeWriter writer = _input.Writer;
         byte* buffer = Loop.ReadBuffer;
@@ -247,7 +243,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
                     return;
                 }
 
-                if (read < EventLoop.ReadBufferSize)
+                if (read < EventLoop.ReadBufferSize && !untilEmpty)
                 {
                     // A short read emptied the socket; the next arrival raises a new edge.
                     return;

@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Sockets;
+using SocketServer.Internal.Async;
+using SocketServer.Internal.Reactor;
+
+namespace SocketServer;
+
+public abstract partial class BaseServer
+{
+    private volatile IServeSession? _asyncSession;
+
+    /// <summary>
+    /// Serves requests until <paramref name="cancellationToken"/> is cancelled, or <see cref="Shutdown"/> or
+    /// <see cref="ServerClose"/> is called: the async counterpart of <see cref="ServeForever()"/>, on the same server
+    /// and through the same hooks (<see cref="VerifyRequest"/>, <see cref="ProcessRequest"/>,
+    /// <see cref="FinishRequest"/>, <see cref="ShutdownRequest"/>, <see cref="CloseRequest"/>,
+    /// <see cref="HandleError"/>).
+    /// </summary>
+    /// <remarks>
+    /// <para>On 64-bit Linux connections are driven by event loops of the library's own (epoll), one per CPU the
+    /// process may use. An <see cref="AsyncStreamRequestHandler"/> runs on a loop with no thread of its own; any other
+    /// handler gets a thread per request, as under <see cref="ThreadingTcpServer"/>, so a synchronous handler still
+    /// works. The accept happens on the loop (<see cref="GetRequest"/> is not called), and the hooks run there too:
+    /// they must not block. When serving stops, every connection is ended (its handler sees the end of
+    /// <see cref="AsyncStreamRequestHandler.Input"/> and <see cref="AsyncStreamRequestHandler.ConnectionClosed"/>
+    /// is cancelled), shut down and closed before the task completes; threads of synchronous handlers are not waited
+    /// for.</para>
+    /// <para>Datagram servers (UDP, Unix datagram) receive on the first loop; an <see cref="AsyncDatagramRequestHandler"/>
+    /// runs there, any other handler on a thread per datagram.</para>
+    /// <para>Elsewhere than 64-bit Linux a portable transport serves instead: .NET's asynchronous accept and receive,
+    /// and pipes over a <see cref="NetworkStream"/> for each connection, with the same hooks and handlers (simpler,
+    /// not tuned). When it stops, each connection's receiving side is shut down so that its handler sees the end of
+    /// input; connections whose handler has not finished 5 seconds later are closed.</para>
+    /// </remarks>
+    /// <param name="cancellationToken">Stops serving when cancelled.</param>
+    /// <returns>A task that completes when serving stopped; faulted with a <see cref="ServerExitException"/> a handler threw.</returns>
+    public Task ServeAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(IsClosed, this);
+        if (Volatile.Read(ref _servingThreadId) != 0 || _asyncSession is not null)
+        {
+            throw new InvalidOperationException("The server is already serving (ServeForever or ServeAsync).");
+        }
+
+        _isShutDown.Reset();
+        if (UsePortableAsyncTransport || !ReactorNative.IsSupported)
+        {
+            var portable = new PortableServeSession(this);
+            _asyncSession = portable;
+            Interlocked.MemoryBarrier();
+            portable.Start(cancellationToken);
+            if (_shutdownRequest || IsClosed)
+            {
+                portable.RequestStop();
+            }
+
+            return portable.Completion;
+        }
+
+        var session = new ReactorServeSession(this, AsyncLoopCount);
+        _asyncSession = session;
+        // As in ServeForever: publish the session before reading the flag, Shutdown sets the flag before reading it.
+        Interlocked.MemoryBarrier();
+        try
+        {
+            session.Start(cancellationToken);
+        }
+        catch
+        {
+            session.Dispose();
+            EndAsyncSession(session);
+            throw;
+        }
+
+        if (_shutdownRequest || IsClosed)
+        {
+            session.RequestStop();
+        }
+
+        return session.Completion;
+    }
+
+    /// <summary>
+    /// Serve with the portable transport (.NET sockets and pipes over a <see cref="NetworkStream"/>) even where the
+    /// reactor runs; the default off Linux. For tests.
+    /// </summary>
+    internal bool UsePortableAsyncTransport { get; set; }
+
+    /// <summary>How many event loops <see cref="ServeAsync"/> starts; 0 = one per CPU the process may use.</summary>
+    internal int AsyncLoopCount { get; set; }
+
+    /// <summary>The running reactor session, if any (for tests).</summary>
+    internal ReactorServeSession? ReactorSession => _asyncSession as ReactorServeSession;
+
+    /// <summary>The dispatcher in effect: the async one while <see cref="ServeAsync"/> runs.</summary>
+    internal Internal.RequestDispatcher ActiveDispatcher => _asyncSession?.Dispatcher ?? _dispatcher;
+
+    internal bool InvokeVerifyRequest(object request, EndPoint? clientAddress) => VerifyRequest(request, clientAddress);
+
+    internal void InvokeProcessRequest(object request, EndPoint? clientAddress) => ProcessRequest(request, clientAddress);
+
+    /// <summary>Called by the session when it has stopped: the server may serve again, and Shutdown() returns.</summary>
+    internal void EndAsyncSession(IServeSession session)
+    {
+        if (ReferenceEquals(_asyncSession, session))
+        {
+            _asyncSession = null;
+        }
+
+        _shutdownRequest = false;
+        _isShutDown.Set();
+    }
+
+    /// <summary>Asks a running <see cref="ServeAsync"/> to stop; throws when called on one of its loops (it would wait for itself).</summary>
+    private void StopAsyncSession(bool waiting)
+    {
+        if (_asyncSession is { } session)
+        {
+            if (waiting && session.IsOnLoopThread())
+            {
+                throw new InvalidOperationException(
+                    "Shutdown() was called on an event loop of ServeAsync() and would wait for itself for ever. " +
+                    "Cancel ServeAsync's token instead, or call Shutdown() from another thread (e.g. Task.Run).");
+            }
+
+            session.RequestStop();
+        }
+    }
+}

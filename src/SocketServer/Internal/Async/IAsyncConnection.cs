@@ -1,0 +1,19 @@
+using System.IO.Pipelines;
+
+namespace SocketServer.Internal.Async;
+
+/// <summary>The connection an <see cref="AsyncStreamRequestHandler"/> runs on under <c>ServeAsync</c>.</summary>
+internal interface IAsyncConnection
+{
+    /// <summary>What the peer sent.</summary>
+    PipeReader Input { get; }
+
+    /// <summary>What goes to the peer.</summary>
+    PipeWriter Output { get; }
+
+    /// <summary>Cancelled when the connection fails or the server stops.</summary>
+    CancellationToken ConnectionClosed { get; }
+
+    /// <summary>Called once when the handler's run (setup, handle, finish) completed, with its exception if it threw.</summary>
+    void HandlerCompleted(Exception? exception);
+}

@@ -1,0 +1,10 @@
+using System.Net;
+
+namespace SocketServer.Internal.Async;
+
+/// <summary>What an <see cref="AsyncDatagramRequestHandler"/> that completes after returning reports its failure to.</summary>
+internal interface IAsyncDatagramHost
+{
+    /// <summary>The handler failed after <c>FinishRequest</c> returned; reported with <c>HandleError</c>.</summary>
+    void HandlerFailed(object request, EndPoint? clientAddress, Exception exception);
+}

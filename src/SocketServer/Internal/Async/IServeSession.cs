@@ -1,0 +1,17 @@
+namespace SocketServer.Internal.Async;
+
+/// <summary>One run of <see cref="BaseServer.ServeAsync"/>, on the reactor or on the portable transport.</summary>
+internal interface IServeSession
+{
+    /// <summary>The dispatcher <c>ProcessRequest</c> uses while the session runs.</summary>
+    RequestDispatcher Dispatcher { get; }
+
+    /// <summary>Completes when serving stopped and every connection was closed.</summary>
+    Task Completion { get; }
+
+    /// <summary>Stops serving (idempotent, any thread).</summary>
+    void RequestStop();
+
+    /// <summary>True on a thread that stopping waits for (a reactor loop): <c>Shutdown()</c> there would deadlock.</summary>
+    bool IsOnLoopThread();
+}

@@ -1,0 +1,294 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SocketServer.Internal.Async;
+
+/// <summary>
+/// <see cref="BaseServer.ServeAsync"/> where the reactor does not run: .NET's asynchronous accept or receive, and
+/// pipes over a <see cref="NetworkStream"/> per connection, through the same hooks as the reactor's session. Simple
+/// and portable, not tuned.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The stop source has no timer and may be cancelled at any time (Shutdown after the end), so it is never disposed.")]
+internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
+{
+    private static readonly TimeSpan s_stopGrace = TimeSpan.FromSeconds(5);
+
+    private readonly BaseServer _server;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<PortableConnection, byte> _connections = new();
+    private CancellationTokenRegistration _cancellation;
+    private Exception? _exitException;
+
+    /// <summary>Creates the session; <see cref="Start"/> starts serving.</summary>
+    public PortableServeSession(BaseServer server)
+    {
+        _server = server;
+        Dispatcher = new PortableDispatcher(this);
+    }
+
+    /// <inheritdoc/>
+    public RequestDispatcher Dispatcher { get; }
+
+    /// <inheritdoc/>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Starts the accept (or receive) loop and ties the session to <paramref name="cancellationToken"/>.</summary>
+    public void Start(CancellationToken cancellationToken)
+    {
+        _cancellation = cancellationToken.Register(static state => ((PortableServeSession)state!).RequestStop(), this);
+        _ = Task.Run(RunAsync, CancellationToken.None);
+    }
+
+    /// <inheritdoc/>
+    public void RequestStop()
+    {
+        _stop.Cancel();
+    }
+
+    /// <inheritdoc/>
+    public bool IsOnLoopThread() => false;
+
+    /// <inheritdoc/>
+    public void HandlerFailed(object request, EndPoint? clientAddress, Exception exception) =>
+        ReportHandlerFailure(request, clientAddress, exception);
+
+    /// <summary>Starts an async stream handler on a new connection over <paramref name="socket"/>.</summary>
+    public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress)
+    {
+        var connection = new PortableConnection(this, socket, clientAddress);
+        _connections.TryAdd(connection, 0);
+        AmbientRequest.Prepare(handler);
+        AmbientRequest.Connection = connection;
+        Exception? failure = null;
+        try
+        {
+            _server.InvokeFinishRequest(socket, clientAddress);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        finally
+        {
+            AmbientRequest.Prepare(null);
+        }
+
+        if (AmbientRequest.Connection is not null)
+        {
+            AmbientRequest.Connection = null;
+            connection.HandlerCompleted(failure);
+        }
+        else if (failure is not null)
+        {
+            ReportHandlerFailure(socket, clientAddress, failure);
+        }
+
+        if (_stop.IsCancellationRequested)
+        {
+            connection.Stop();
+        }
+    }
+
+    /// <summary>A connection is done: the server shuts it down and closes it.</summary>
+    public void ConnectionClosed(PortableConnection connection)
+    {
+        _connections.TryRemove(connection, out _);
+        try
+        {
+            _server.InvokeShutdownRequest(connection.Socket);
+        }
+        catch (Exception e)
+        {
+            ReportHandlerFailure(connection.Socket, null, e);
+        }
+    }
+
+    /// <summary>Reports a handler's failure with <c>HandleError</c>; a <see cref="ServerExitException"/> stops serving.</summary>
+    public void ReportHandlerFailure(object request, EndPoint? clientAddress, Exception exception)
+    {
+        if (exception is ServerExitException exit)
+        {
+            Interlocked.CompareExchange(ref _exitException, exit, null);
+            RequestStop();
+            return;
+        }
+
+        try
+        {
+            _server.InvokeHandleError(request, clientAddress, exception);
+        }
+        catch (Exception e)
+        {
+            ErrorReport.WriteThreadException(Console.Error, clientAddress, e);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            if (_server.Socket.SocketType == SocketType.Dgram)
+            {
+                await ReceiveLoopAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await AcceptLoopAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException || (SocketErrors.IsSocketLevel(e) && (_stop.IsCancellationRequested || _server.IsClosed)))
+        {
+        }
+        finally
+        {
+            await StopConnectionsAsync().ConfigureAwait(false);
+            await _cancellation.DisposeAsync().ConfigureAwait(false);
+            _server.EndAsyncSession(this);
+            if (_exitException is { } exit)
+            {
+                _completion.TrySetException(exit);
+            }
+            else
+            {
+                _completion.TrySetResult();
+            }
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested && !_server.IsClosed)
+        {
+            Socket connection;
+            try
+            {
+                connection = await _server.Socket.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (SocketException) when (!_stop.IsCancellationRequested && !_server.IsClosed)
+            {
+                // As a failed GetRequest: no request. A short pause, in case it is the descriptor limit.
+                await Task.Delay(10, _stop.Token).ConfigureAwait(false);
+                continue;
+            }
+
+            EndPoint? clientAddress;
+            try
+            {
+                clientAddress = connection.RemoteEndPoint;
+            }
+            catch (Exception e) when (SocketErrors.IsSocketLevel(e))
+            {
+                connection.Dispose();
+                continue;
+            }
+
+            RunHooks(connection, clientAddress);
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        Socket socket = _server.Socket;
+        int size = _server is UdpServer udp ? udp.MaxPacketSize : 8192;
+        byte[] buffer = new byte[size];
+        while (!_stop.IsCancellationRequested && !_server.IsClosed)
+        {
+            var address = new SocketAddress(socket.AddressFamily, SocketAddress.GetMaximumAddressSize(socket.AddressFamily));
+            int received;
+            try
+            {
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, address, _stop.Token).ConfigureAwait(false);
+            }
+            catch (SocketException) when (!_stop.IsCancellationRequested && !_server.IsClosed)
+            {
+                continue;
+            }
+
+            byte[] packet = buffer.AsSpan(0, received).ToArray();
+            RunHooks(new DatagramRequest(packet, socket), _server.ServerAddress.Create(address));
+        }
+    }
+
+    private void RunHooks(object request, EndPoint? clientAddress)
+    {
+        try
+        {
+            if (_server.InvokeVerifyRequest(request, clientAddress))
+            {
+                _server.InvokeProcessRequest(request, clientAddress);
+            }
+            else
+            {
+                _server.InvokeShutdownRequest(request);
+            }
+        }
+        catch (ServerExitException e)
+        {
+            _server.InvokeShutdownRequest(request);
+            ReportHandlerFailure(request, clientAddress, e);
+        }
+        catch (Exception e)
+        {
+            ReportHandlerFailure(request, clientAddress, e);
+            _server.InvokeShutdownRequest(request);
+        }
+    }
+
+    private async Task StopConnectionsAsync()
+    {
+        PortableConnection[] connections = [.. _connections.Keys];
+        foreach (PortableConnection connection in connections)
+        {
+            connection.Stop();
+        }
+
+        try
+        {
+            await Task.WhenAll(connections.Select(c => c.Done)).WaitAsync(s_stopGrace).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            foreach (PortableConnection connection in _connections.Keys)
+            {
+                connection.Abort();
+            }
+        }
+    }
+
+    /// <summary><c>ProcessRequest</c> of the portable transport.</summary>
+    private sealed class PortableDispatcher(PortableServeSession session) : RequestDispatcher
+    {
+        public override void ProcessRequest(BaseServer server, object request, EndPoint? clientAddress)
+        {
+            BaseRequestHandler handler = server.RequestHandlerFactory()
+                ?? throw new InvalidOperationException("The request handler factory returned null.");
+            if (handler is AsyncStreamRequestHandler && request is Socket socket)
+            {
+                session.StartConnection(handler, socket, clientAddress);
+                return;
+            }
+
+            if (handler is AsyncDatagramRequestHandler)
+            {
+                AmbientRequest.Prepare(handler);
+                AmbientRequest.DatagramHost = session;
+                try
+                {
+                    server.InvokeFinishRequest(request, clientAddress);
+                }
+                finally
+                {
+                    AmbientRequest.Prepare(null);
+                    AmbientRequest.DatagramHost = null;
+                }
+
+                server.InvokeShutdownRequest(request);
+                return;
+            }
+
+            AsyncDispatcher.StartThread(server, handler, request, clientAddress);
+        }
+    }
+}

@@ -1,0 +1,247 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using SocketServer.Internal.Reactor;
+using SocketServer.Tests.Infrastructure;
+
+namespace SocketServer.Tests.Async;
+
+/// <summary>ServeAsync on the reactor: echo over every stream transport, framing, failures, stopping.</summary>
+public sealed class ServeAsyncTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private readonly CancellationTokenSource _timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+    public ServeAsyncTests()
+    {
+        Assert.SkipUnless(ReactorNative.IsSupported, "ServeAsync's reactor runs on 64-bit Linux");
+        _timeout.CancelAfter(TestTimeouts.Long);
+    }
+
+    private CancellationToken Token => _timeout.Token;
+
+    public static TheoryData<string> Transports => new() { "127.0.0.1", "::1", "unix" };
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task EchoesLinesForManyConcurrentClients(string transport)
+    {
+        TcpServer server = Create(transport, static () => new AsyncLineEchoHandler());
+        server.AsyncLoopCount = 2;
+        using (server)
+        {
+            Task serving = server.ServeAsync(Token);
+            var clients = Enumerable.Range(0, 32).Select(async id =>
+            {
+                using Socket client = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+                for (int i = 0; i < 50; i++)
+                {
+                    byte[] line = Encoding.ASCII.GetBytes($"client {id} line {i}\n");
+                    await client.SendAsync(line, Token);
+                    Assert.Equal(line, await AsyncClients.ReceiveExactlyAsync(client, line.Length, Token));
+                }
+            });
+            await Task.WhenAll(clients);
+            server.Shutdown();
+            await serving.WaitAsync(Token);
+        }
+    }
+
+    [Fact]
+    public async Task EchoesLinesSplitAcrossWritesAndManyLinesInOneWrite()
+    {
+        using TcpServer server = Create("127.0.0.1", static () => new AsyncLineEchoHandler());
+        Task serving = server.ServeAsync(Token);
+        using Socket client = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+        client.NoDelay = true;
+        byte[] all = Encoding.ASCII.GetBytes("one\ntwo\nthree\n");
+        await client.SendAsync(all.AsMemory(0, 2), Token);
+        await Task.Yield();
+        await client.SendAsync(all.AsMemory(2), Token);
+        Assert.Equal(all, await AsyncClients.ReceiveExactlyAsync(client, all.Length, Token));
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await AsyncClients.ReceiveToEndAsync(client, Token));
+        server.Shutdown();
+        await serving.WaitAsync(Token);
+    }
+
+    [Fact]
+    public async Task EchoesLengthPrefixedFrames()
+    {
+        using TcpServer server = Create("127.0.0.1", static () => new AsyncFrameEchoHandler());
+        Task serving = server.ServeAsync(Token);
+        using Socket client = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+        foreach (int size in new[] { 0, 1, 5, 999, 1000 })
+        {
+            byte[] frame = new byte[4 + size];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)size);
+            Random.Shared.NextBytes(frame.AsSpan(4));
+            await client.SendAsync(frame, Token);
+            Assert.Equal(frame, await AsyncClients.ReceiveExactlyAsync(client, frame.Length, Token));
+        }
+
+        server.Shutdown();
+        await serving.WaitAsync(Token);
+    }
+
+    [Fact]
+    public async Task TooLongLineIsAClearErrorClosesThatConnectionAndOthersAreServed()
+    {
+        AsyncLineEchoHandler.MaxLineLength = 16;
+        try
+        {
+            using var server = new RecordingTcpServer(new IPEndPoint(IPAddress.Loopback, 0), static () => new AsyncLineEchoHandler());
+            Task serving = server.ServeAsync(Token);
+            using Socket other = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+            using Socket bad = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+            await bad.SendAsync(Encoding.ASCII.GetBytes("ok\n" + new string('x', 40)), Token);
+            // The good line before it is echoed; nothing of the long one; then the connection closes.
+            Assert.Equal("ok\n"u8.ToArray(), await AsyncClients.ReceiveToEndAsync(bad, Token));
+            Assert.True(await server.ErrorReported.WaitAsync(TestTimeouts.Long, Token));
+            InvalidDataException error = Assert.IsType<InvalidDataException>(Assert.Single(server.Errors));
+            Assert.Contains("longer than 16 bytes", error.Message, StringComparison.Ordinal);
+
+            await other.SendAsync("still here\n"u8.ToArray(), Token);
+            Assert.Equal("still here\n"u8.ToArray(), await AsyncClients.ReceiveExactlyAsync(other, 11, Token));
+            server.Shutdown();
+            await serving.WaitAsync(Token);
+        }
+        finally
+        {
+            AsyncLineEchoHandler.MaxLineLength = AsyncStreamRequestHandler.DefaultMaxLineLength;
+        }
+    }
+
+    [Fact]
+    public async Task HandlerExceptionGoesToHandleErrorAndServingContinues()
+    {
+        using var server = new RecordingTcpServer(new IPEndPoint(IPAddress.Loopback, 0), static () => new ThrowingAsyncHandler());
+        Task serving = server.ServeAsync(Token);
+        for (int i = 0; i < 3; i++)
+        {
+            using Socket client = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+            await client.SendAsync("boom\n"u8.ToArray(), Token);
+            Assert.Empty(await AsyncClients.ReceiveToEndAsync(client, Token));
+            Assert.True(await server.ErrorReported.WaitAsync(TestTimeouts.Long, Token));
+        }
+
+        Assert.Equal(3, server.Errors.Count);
+        Assert.All(server.Errors, e => Assert.Equal("handler failed on purpose", e.Message));
+        server.Shutdown();
+        await serving.WaitAsync(Token);
+    }
+
+    [Fact]
+    public async Task HalfCloseEndsTheHandlersInputAndItsReplyStillArrives()
+    {
+        using TcpServer server = Create("127.0.0.1", static () => new AsyncLineEchoHandler());
+        Task serving = server.ServeAsync(Token);
+        using Socket client = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+        // No newline: the handler gets the last bytes as a line only once the client ends its stream.
+        await client.SendAsync("last words"u8.ToArray(), Token);
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Equal("last words"u8.ToArray(), await AsyncClients.ReceiveToEndAsync(client, Token));
+        server.Shutdown();
+        await serving.WaitAsync(Token);
+    }
+
+    [Fact]
+    public async Task ClientResetMidMessageLeavesOthersServed()
+    {
+        using var server = new RecordingTcpServer(new IPEndPoint(IPAddress.Loopback, 0), static () => new AsyncLineEchoHandler());
+        Task serving = server.ServeAsync(Token);
+        using Socket other = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+        for (int i = 0; i < 5; i++)
+        {
+            using Socket resetting = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+            await resetting.SendAsync("half a li"u8.ToArray(), Token);
+            resetting.LingerState = new LingerOption(enable: true, seconds: 0);
+            resetting.Close();
+        }
+
+        await other.SendAsync("fine\n"u8.ToArray(), Token);
+        Assert.Equal("fine\n"u8.ToArray(), await AsyncClients.ReceiveExactlyAsync(other, 5, Token));
+        server.Shutdown();
+        await serving.WaitAsync(Token);
+    }
+
+    [Fact]
+    public async Task BackPressureHoldsASlowReaderAndEveryByteArrives()
+    {
+        using TcpServer server = Create("127.0.0.1", static () => new AsyncLineEchoHandler());
+        server.AsyncLoopCount = 1;
+        Task serving = server.ServeAsync(Token);
+        using Socket client = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+        byte[] line = Encoding.ASCII.GetBytes(new string('a', 1023) + "\n");
+        const int Lines = 16 * 1024; // 16 MiB: far more than the server may buffer.
+        // Send everything while reading nothing.
+        Task sending = Task.Run(
+            async () =>
+            {
+                for (int i = 0; i < Lines; i++)
+                {
+                    await client.SendAsync(line, Token);
+                }
+            },
+            Token);
+
+        // The event that proves back-pressure: the server's output filled up, its handler waits in FlushAsync, its
+        // input filled up, and the connection stopped reading from the socket. Without it this never happens.
+        Internal.Async.ReactorServeSession session = server.ReactorSession!;
+        Internal.Reactor.EventLoop loop = session.Group.Loops[0];
+        while (!await OnLoopAsync(loop, () => session.ConnectionsOf(0).Any(c => c.IsReadPaused)))
+        {
+            Token.ThrowIfCancellationRequested();
+        }
+
+        byte[] buffer = new byte[64 * 1024];
+        long received = 0;
+        int offsetInLine = 0;
+        while (received < (long)Lines * line.Length)
+        {
+            int read = await client.ReceiveAsync(buffer, Token);
+            Assert.NotEqual(0, read);
+            for (int i = 0; i < read; i++)
+            {
+                Assert.Equal(line[offsetInLine], buffer[i]);
+                offsetInLine = (offsetInLine + 1) % line.Length;
+            }
+
+            received += read;
+        }
+
+        await sending.WaitAsync(Token);
+        // Bounded: at most 64 KiB unconsumed input plus one 64 KiB read, 64 KiB unsent output plus the line being
+        // written, in 4 KiB blocks: about 50 blocks, whatever the volume. The pool is the loop's own.
+        Assert.InRange(loop.MemoryPool.BlocksCreated, 1, 64);
+        server.Shutdown();
+        await serving.WaitAsync(Token);
+    }
+
+    private static Task<bool> OnLoopAsync(Internal.Reactor.EventLoop loop, Func<bool> probe)
+    {
+        var work = new ProbeWork(probe);
+        loop.Post(work);
+        return work.Result.Task.WaitAsync(TestTimeouts.Long);
+    }
+
+    public void Dispose()
+    {
+        _timeout.Dispose();
+        _directory.Dispose();
+    }
+
+    private TcpServer Create(string transport, Func<BaseRequestHandler> factory) => transport switch
+    {
+        "unix" => new UnixStreamServer(new UnixDomainSocketEndPoint(_directory.NewSocketPath()), factory),
+        "::1" => new TcpServer(new IPEndPoint(IPAddress.IPv6Loopback, 0), factory),
+        _ => new TcpServer(new IPEndPoint(IPAddress.Loopback, 0), factory),
+    };
+
+    private sealed class ProbeWork(Func<bool> probe) : Internal.Reactor.IReactorWork
+    {
+        public TaskCompletionSource<bool> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Execute() => Result.SetResult(probe());
+    }
+}
