@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using SocketServer.Internal.Limits;
 
 namespace SocketServer;
 
@@ -43,6 +44,9 @@ public sealed class SocketWriter : Stream
     /// <summary>Whether the writer was disposed (the socket itself may still be open).</summary>
     public bool IsClosed => _closed;
 
+    /// <summary>The connection's limits state (a write deadline from <see cref="ServerLimits.MinSendRate"/>); null outside a limited server.</summary>
+    internal ConnectionState? State { get; set; }
+
     /// <summary>The socket's operating-system descriptor.</summary>
     /// <returns>The descriptor.</returns>
     public int Fileno() => (int)_socket.Handle;
@@ -60,6 +64,8 @@ public sealed class SocketWriter : Stream
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
+        ConnectionState? state = State;
+        state?.BeforeSend(buffer.Length);
         try
         {
             while (!buffer.IsEmpty)
@@ -70,7 +76,11 @@ public sealed class SocketWriter : Stream
         }
         catch (SocketException e)
         {
-            throw new IOException($"Writing to the connection failed: {e.Message}", e);
+            throw state?.WriteFailure(e) ?? new IOException($"Writing to the connection failed: {e.Message}", e);
+        }
+        finally
+        {
+            state?.AfterSend();
         }
     }
 

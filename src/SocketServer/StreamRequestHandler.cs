@@ -63,8 +63,10 @@ public class StreamRequestHandler : BaseRequestHandler
             Connection.NoDelay = true;
         }
 
-        RFile = new SocketReader(Connection, RBufSize);
-        var writer = new SocketWriter(Connection);
+        // The server's limits reach the connection through its streams (null state: no limits, Python's behaviour).
+        Internal.Limits.ConnectionState? limits = Server.FindConnection(Connection);
+        RFile = new SocketReader(Connection, RBufSize) { MaxLineLength = Server.Limits.MaxLineLength, State = limits };
+        var writer = new SocketWriter(Connection) { State = limits };
         WFile = WBufSize == 0 ? writer : new BufferedStream(writer, WBufSize < 0 ? SocketReader.DefaultBufferSize : WBufSize);
     }
 

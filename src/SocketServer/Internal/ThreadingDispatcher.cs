@@ -37,7 +37,11 @@ internal sealed class ThreadingDispatcher : RequestDispatcher
             }
             catch (Exception e) when (e is not ServerExitException)
             {
-                server.InvokeHandleError(request, clientAddress, e);
+                // A connection the server cut for a limit was counted and reported then; it is no request error.
+                if (!server.IsLimitFailure(request, e))
+                {
+                    server.InvokeHandleError(request, clientAddress, e);
+                }
             }
             finally
             {
