@@ -25,6 +25,31 @@ internal static class ServeCommand
             DefaultValueFactory = static _ => "sync",
         };
         mode.AcceptOnlyFromAmong("sync", "threading", "forking");
+        Option<double> drainTimeout = new("--drain-timeout")
+        {
+            Description = "On SIGTERM or SIGINT, how many seconds requests in progress may take to finish before they are aborted (idle connections close at once).",
+            HelpName = "SECONDS",
+            DefaultValueFactory = static _ => ServeSession.DefaultDrainTimeout.TotalSeconds,
+        };
+        drainTimeout.Validators.Add(static result =>
+        {
+            if (result.GetValueOrDefault<double>() is < 0 or double.NaN or > 86400)
+            {
+                result.AddError("--drain-timeout must be between 0 and 86400 seconds.");
+            }
+        });
+        Option<int?> maxConnections = new("--max-connections")
+        {
+            Description = "The most connections each stream listener serves at once; the surplus waits in the listen backlog. 0 for no limit. Default: three quarters of the descriptor limit (ulimit -n).",
+            HelpName = "N",
+        };
+        maxConnections.Validators.Add(static result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0)
+            {
+                result.AddError("--max-connections must be 0 (no limit) or more.");
+            }
+        });
 
         Command command = new("serve", "Serve a protocol on one or more listeners until SIGINT or SIGTERM. Without a listener option, serves TCP on 127.0.0.1:10001.")
         {
@@ -34,6 +59,8 @@ internal static class ServeCommand
             unix,
             unixDgram,
             mode,
+            drainTimeout,
+            maxConnections,
         };
 
         command.SetAction(parseResult =>
@@ -64,7 +91,11 @@ internal static class ServeCommand
                 "forking" => ServeMode.Forking,
                 _ => ServeMode.Sync,
             };
-            using ServeSession session = new(Console.Out, Console.Error);
+            using ServeSession session = new(Console.Out, Console.Error)
+            {
+                DrainTimeout = TimeSpan.FromSeconds(parseResult.GetValue(drainTimeout)),
+                MaxConnections = parseResult.GetValue(maxConnections),
+            };
             return session.Run(listeners, serveProtocol, serveMode);
         });
         return command;

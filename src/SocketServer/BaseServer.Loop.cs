@@ -186,12 +186,6 @@ public abstract partial class BaseServer
             return;
         }
 
-        if (_acceptBackoff?.PendingDelay is not null)
-        {
-            // Only after a failure: formatting the address on every request would cost an allocation each.
-            _acceptBackoff.Succeeded(FormattedAddress);
-        }
-
         if (!AdmitConnection(request, clientAddress))
         {
             return;
@@ -209,6 +203,13 @@ public abstract partial class BaseServer
                 EndRequest(request);
                 throw;
             }
+            catch (RequestThreadStartException e)
+            {
+                // Out of descriptors (or memory) before accept noticed: close the connection and pause accepting.
+                EndRequest(request);
+                (_acceptBackoff ??= new AcceptBackoff(DiagnosticsWriter)).Failed(FormattedAddress, e);
+                return;
+            }
             catch (Exception e)
             {
                 if (!IsLimitFailure(request, e))
@@ -222,6 +223,13 @@ public abstract partial class BaseServer
         else
         {
             EndRequest(request);
+        }
+
+        if (_acceptBackoff?.PendingDelay is not null)
+        {
+            // Only after a failure: formatting the address on every request would cost an allocation each. Reported
+            // once the request got going, so a thread that cannot start (out of descriptors) is no recovery.
+            _acceptBackoff.Succeeded(FormattedAddress);
         }
     }
 

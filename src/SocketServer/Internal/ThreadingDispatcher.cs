@@ -22,7 +22,14 @@ internal sealed class ThreadingDispatcher : RequestDispatcher
             Name = $"Thread-{Interlocked.Increment(ref s_threadNumber)}",
         };
         threads?.Append(thread);
-        thread.Start();
+        try
+        {
+            thread.Start();
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw new RequestThreadStartException(e);
+        }
     }
 
     public override void ServerClosed(BaseServer server) => _threads?.Join();

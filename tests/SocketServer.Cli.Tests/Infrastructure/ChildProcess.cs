@@ -102,6 +102,25 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>Waits until standard error satisfies <paramref name="done"/>; fails the test after <see cref="TestTimeouts.Long"/>.</summary>
+    public string WaitForStderr(Func<string, bool> done)
+    {
+        long deadline = Environment.TickCount64 + (long)TestTimeouts.Long.TotalMilliseconds;
+        lock (_gate)
+        {
+            while (!done(_stderr.ToString()))
+            {
+                long remaining = deadline - Environment.TickCount64;
+                if (remaining <= 0 || !Monitor.Wait(_gate, TimeSpan.FromMilliseconds(remaining)))
+                {
+                    Assert.Fail($"Timed out waiting for standard error. stdout: '{_stdout}' stderr: '{_stderr}'");
+                }
+            }
+
+            return _stderr.ToString();
+        }
+    }
+
     /// <summary>Waits for the process to exit and its output to be read; returns the exit code.</summary>
     public int WaitForExit()
     {
