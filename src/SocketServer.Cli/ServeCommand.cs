@@ -40,7 +40,7 @@ internal static class ServeCommand
         });
         Option<int?> maxConnections = new("--max-connections")
         {
-            Description = "The most connections each stream listener serves at once; the surplus waits in the listen backlog. 0 for no limit. Default: three quarters of the descriptor limit (ulimit -n).",
+            Description = "The most connections each stream listener serves at once; the surplus waits in the listen backlog. 0 for no limit. Default: three quarters of the descriptor limit (ulimit -n), at least 128 below it.",
             HelpName = "N",
         };
         maxConnections.Validators.Add(static result =>
@@ -94,7 +94,8 @@ internal static class ServeCommand
             using ServeSession session = new(Console.Out, Console.Error)
             {
                 DrainTimeout = TimeSpan.FromSeconds(parseResult.GetValue(drainTimeout)),
-                MaxConnections = parseResult.GetValue(maxConnections),
+                // Absent means the library's default; System.CommandLine would give 0 (no limit) for an absent int?.
+                MaxConnections = parseResult.GetResult(maxConnections) is null ? null : parseResult.GetValue(maxConnections),
             };
             return session.Run(listeners, serveProtocol, serveMode);
         });

@@ -39,7 +39,7 @@ internal sealed class ServeSession : IDisposable
     public TimeSpan DrainTimeout { get; init; } = DefaultDrainTimeout;
 
     /// <summary>
-    /// <c>--max-connections</c>: null keeps the library's default (three quarters of the descriptor limit), 0 means no
+    /// <c>--max-connections</c>: null keeps the library's default (see ServerLimits.MaxConnections), 0 means no
     /// limit, anything else is <see cref="ServerLimits.MaxConnections"/>.
     /// </summary>
     public int? MaxConnections { get; init; }

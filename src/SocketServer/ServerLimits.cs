@@ -32,8 +32,8 @@ public sealed class ServerLimits
     /// <summary>
     /// The most connections served at once. When it is reached the server stops accepting, so the surplus waits in the
     /// listen backlog, until a connection ends; <see langword="null"/> for no limit. By default three quarters of the
-    /// process's descriptor limit (RLIMIT_NOFILE), so that running out of descriptors stays rare; no limit where that
-    /// limit cannot be read.
+    /// process's descriptor limit (RLIMIT_NOFILE), and at least <see cref="DescriptorReserve"/> below it, so that the
+    /// process does not run out of descriptors (at least 1); no limit where the descriptor limit cannot be read.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public int? MaxConnections
@@ -120,10 +120,24 @@ public sealed class ServerLimits
         MaxLineLength = null,
     };
 
+    /// <summary>
+    /// Descriptors the default <see cref="MaxConnections"/> leaves to the rest of the process: the .NET runtime holds
+    /// about 65 of its own on Linux (measured under a low <c>ulimit -n</c>), and handlers open files too.
+    /// </summary>
+    internal const int DescriptorReserve = 128;
+
     internal bool HasTimeouts => IdleTimeout is not null || FirstUnitTimeout is not null || MinReceiveRate is not null || MinSendRate is not null;
 
-    private static int? DefaultMaxConnections() =>
-        DescriptorLimits.TryGetSoftLimit() is { } limit ? (int)Math.Clamp(limit / 4 * 3, 1, int.MaxValue) : null;
+    private static int? DefaultMaxConnections()
+    {
+        if (DescriptorLimits.TryGetSoftLimit() is not { } limit)
+        {
+            return null;
+        }
+
+        long descriptors = (long)Math.Min(limit, int.MaxValue);
+        return (int)Math.Max(1, Math.Min(descriptors / 4 * 3, descriptors - DescriptorReserve));
+    }
 
     private static int? Positive(int? value)
     {

@@ -68,6 +68,62 @@ public sealed class DescriptorLimitTests
         Assert.InRange(server.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, 2, 4);
     }
 
+    [Fact]
+    public void TheDefaultConnectionCapKeepsTheServerClearOfTheDescriptorLimit()
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/bin/bash"))
+        {
+            Assert.Skip("needs Linux and bash for ulimit");
+        }
+
+        // Under ulimit -n 200 the default cap is min(3/4 x 200, 200 - 128) = 72 connections.
+        const int Cap = 72;
+        string command = $"ulimit -n 200 && exec \"{CliProcess.DotnetHost}\" \"{CliProcess.DllPath}\" serve echo --tcp 127.0.0.1:0 --mode threading";
+        using ChildProcess server = ChildProcess.Start("/bin/bash", ["-c", command]);
+        string ready = server.WaitForStdout(static o => o.Contains('\n', StringComparison.Ordinal));
+        ReadyAddress address = ReadyAddress.Parse(ready.Split('\n')[0].TrimEnd('\r'));
+
+        var clients = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < Cap; i++)
+            {
+                Socket client = Clients.Connect(address.EndPoint);
+                clients.Add(client);
+                Assert.True(Echoes(client, "hello\n"u8), $"connection {i + 1} of {Cap} was not served");
+            }
+
+            // Over the cap: these wait in the listen backlog (the kernel completes their handshake) instead of
+            // costing descriptors; the server says once that it stopped accepting.
+            Socket waiting = Clients.Connect(address.EndPoint);
+            clients.Add(waiting);
+            waiting.Send("queued\n"u8);
+            server.WaitForStderr(static e => e.Contains($"ServerLimits.MaxConnections ({Cap})", StringComparison.Ordinal));
+
+            // One connection ends: the waiting one is accepted and served.
+            clients[0].Dispose();
+            byte[] reply = new byte[7];
+            int received = 0;
+            while (received < reply.Length)
+            {
+                int n = waiting.Receive(reply, received, reply.Length - received, SocketFlags.None);
+                Assert.NotEqual(0, n);
+                received += n;
+            }
+
+            Assert.Equal("queued\n"u8.ToArray(), reply);
+        }
+        finally
+        {
+            clients.ForEach(static client => client.Dispose());
+        }
+
+        server.Signal(Signals.SIGTERM);
+        Assert.Equal(0, server.WaitForExit());
+        Assert.DoesNotContain("descriptors", server.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", server.Stderr, StringComparison.Ordinal);
+    }
+
     private static bool Echoes(Socket client, ReadOnlySpan<byte> line, bool dispose = false)
     {
         try
