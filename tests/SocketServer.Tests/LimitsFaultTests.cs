@@ -217,7 +217,7 @@ public sealed class LimitsFaultTests
     public void AClientThatNeverReadsCannotHoldAHandlerInAWriteForEver()
     {
         var failures = new ConcurrentQueue<Exception>();
-        using var server = new LimitedServer(() => new FloodHandler(failures), limits =>
+        using var server = new LimitedServer(() => new FloodOnRequestHandler(failures), limits =>
         {
             limits.MinSendRate = new MinDataRate(240, TimeSpan.FromSeconds(5));
             limits.IdleTimeout = null;
@@ -225,7 +225,15 @@ public sealed class LimitsFaultTests
         using var runner = new ServerRunner(server);
         using var reader = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         reader.Connect(server.ServerAddress);
+        reader.Send("flood\n"u8);
         ConnectionState state = server.WaitForConnections(1)[0];
+
+        // Another client is served while the flood goes on.
+        using (Socket good = Clients.ConnectStream(server.ServerAddress))
+        {
+            RoundTrip(good, "good client\n");
+        }
+
         // Writes of 1 KiB get max(5 s, 1024 / 240 s) each; the flood fills the buffers, then a write blocks.
         for (int i = 0; i < 1000 && !state.WasAborted; i++)
         {
@@ -238,9 +246,32 @@ public sealed class LimitsFaultTests
         var failure = Assert.IsType<ConnectionLimitException>(Assert.Single(failures));
         Assert.Equal("MinSendRate", failure.LimitName);
         Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
+        AssertServesAGoodClient(server);
         runner.Stop();
         Assert.Empty(server.Errors);
         Assert.Equal(1, server.Tracker.AbortedCount);
+        Assert.Contains("MinSendRate", server.Diagnostics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnIdleUnixSocketConnectionIsClosedAfterTheIdleTimeout()
+    {
+        using var directory = new TempDirectory();
+        using var server = new ThreadingUnixStreamServer(directory.NewSocketPath("idle"), () => new RecordingLineEchoHandler(_lines, _failures));
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        server.TimeProvider = clock;
+        server.Limits.IdleTimeout = TimeSpan.FromSeconds(30);
+        using var runner = new ServerRunner(server);
+        using Socket idle = Clients.ConnectStream(server.ServerAddress);
+        RoundTrip(idle, "hello\n");
+        Eventually.True(() => server.Connections.Snapshot() is [{ IsReading: true }], "the handler waits for the next line");
+        clock.Advance(TimeSpan.FromSeconds(31));
+        // One sweep saw 31 s of silence: the handler read the end of the stream and the server closed.
+        Assert.Equal(0, idle.Receive(new byte[16]));
+        Eventually.True(() => server.Connections.Count == 0, "the slot was given back");
+        runner.Stop();
+        Assert.Empty(_failures);
+        Assert.Equal(1, server.Connections.ClosedIdleCount);
     }
 
     [Fact]
@@ -318,11 +349,18 @@ public sealed class LimitsFaultTests
         Assert.Equal(1, server.Tracker.AbortedCount);
     }
 
-    /// <summary>Writes 1 KiB at a time until a write fails; records the failure.</summary>
-    private sealed class FloodHandler(ConcurrentQueue<Exception> failures) : StreamRequestHandler
+    /// <summary>Echoes one line, except "flood": then writes 1 KiB at a time until a write fails, and records the failure.</summary>
+    private sealed class FloodOnRequestHandler(ConcurrentQueue<Exception> failures) : StreamRequestHandler
     {
         protected override void Handle()
         {
+            byte[] request = RFile.ReadLine();
+            if (!request.AsSpan().SequenceEqual("flood\n"u8))
+            {
+                WFile.Write(request);
+                return;
+            }
+
             byte[] chunk = new byte[1024];
             try
             {
