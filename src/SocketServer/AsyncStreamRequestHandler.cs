@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using SocketServer.Internal.Async;
+using SocketServer.Internal.Limits;
 
 namespace SocketServer;
 
@@ -32,6 +33,7 @@ public class AsyncStreamRequestHandler : BaseRequestHandler
 
     private SequencePosition _pendingConsumed;
     private bool _hasPendingConsumed;
+    private ConnectionState? _limits;
 
     /// <summary>What the client sent. <see cref="ReadResult.IsCompleted"/> marks its end of stream (it shut down sending).</summary>
     public PipeReader Input { get; private set; } = null!;
@@ -69,24 +71,41 @@ public class AsyncStreamRequestHandler : BaseRequestHandler
     public async ValueTask<ReadOnlySequence<byte>?> ReadLineAsync(int maxLength = DefaultMaxLineLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLength);
+        ConnectionState? limits = _limits;
+        bool serverCap = maxLength == DefaultMaxLineLength && limits?.MaxLineLength is not null;
+        if (serverCap)
+        {
+            maxLength = limits!.MaxLineLength!.Value;
+        }
+
         PipeReader input = Input;
         ConsumePending(input);
+        long seen = 0;
         while (true)
         {
-            ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+            ReadResult? read = await ReadTrackedAsync(input, limits, seen).ConfigureAwait(false);
+            if (read is not { } result)
+            {
+                return null;
+            }
+
             ReadOnlySequence<byte> buffer = result.Buffer;
             switch (Framing.TryReadLine(buffer, maxLength, out ReadOnlySequence<byte> line))
             {
                 case Framing.Outcome.Complete:
+                    limits?.UnitCompleted();
                     SetPending(line.End);
                     return line;
                 case Framing.Outcome.TooLong:
                     input.AdvanceTo(buffer.Start);
-                    throw new InvalidDataException($"The client sent a line longer than {maxLength} bytes (the limit, newline included); the connection is closed.");
+                    throw serverCap
+                        ? limits!.LineTooLong(maxLength)
+                        : new InvalidDataException($"The client sent a line longer than {maxLength} bytes (the limit, newline included); the connection is closed.");
             }
 
             if (result.IsCompleted)
             {
+                limits?.UnitCompleted();
                 if (buffer.IsEmpty)
                 {
                     input.AdvanceTo(buffer.End);
@@ -97,6 +116,7 @@ public class AsyncStreamRequestHandler : BaseRequestHandler
                 return buffer;
             }
 
+            seen = buffer.Length;
             input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
@@ -112,15 +132,23 @@ public class AsyncStreamRequestHandler : BaseRequestHandler
     public async ValueTask<ReadOnlySequence<byte>?> ReadFrameAsync(int maxLength = DefaultMaxFrameLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
+        ConnectionState? limits = _limits;
         PipeReader input = Input;
         ConsumePending(input);
+        long seen = 0;
         while (true)
         {
-            ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+            ReadResult? read = await ReadTrackedAsync(input, limits, seen).ConfigureAwait(false);
+            if (read is not { } result)
+            {
+                return null;
+            }
+
             ReadOnlySequence<byte> buffer = result.Buffer;
             switch (Framing.TryReadFrame(buffer, maxLength, out ReadOnlySequence<byte> frame, out SequencePosition consumed))
             {
                 case Framing.Outcome.Complete:
+                    limits?.UnitCompleted();
                     SetPending(consumed);
                     return frame;
                 case Framing.Outcome.TooLong:
@@ -136,6 +164,7 @@ public class AsyncStreamRequestHandler : BaseRequestHandler
                     : throw new InvalidDataException($"The client's stream ended inside a frame ({buffer.Length} bytes of it received).");
             }
 
+            seen = buffer.Length;
             input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
@@ -158,6 +187,7 @@ public class AsyncStreamRequestHandler : BaseRequestHandler
             Input = connection.Input;
             Output = connection.Output;
             ConnectionClosed = connection.ConnectionClosed;
+            _limits = connection.Limits;
             StartOnConnection(connection);
             return;
         }
@@ -229,6 +259,35 @@ public class AsyncStreamRequestHandler : BaseRequestHandler
         {
             await FinishAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// One read of a read helper, seen by the server's limits when it admitted the connection (idle and first-unit
+    /// deadlines, the receive rate, the drain): what is already buffered at the start of a unit is taken without
+    /// waiting; otherwise the wait is marked as such. Null: the server is draining and this connection is idle, so
+    /// the helper reports the end of the stream.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<ReadResult?> ReadTrackedAsync(PipeReader input, ConnectionState? limits, long seen)
+    {
+        if (limits is null)
+        {
+            return await input.ReadAsync().ConfigureAwait(false);
+        }
+
+        if (seen == 0 && input.TryRead(out ReadResult buffered))
+        {
+            return buffered;
+        }
+
+        if (!limits.BeforeReceive((int)Math.Min(seen, int.MaxValue)))
+        {
+            return null;
+        }
+
+        ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+        limits.AfterReceive((int)Math.Min(result.Buffer.Length - seen, int.MaxValue));
+        return result;
     }
 
     private void ConsumePending(PipeReader input)

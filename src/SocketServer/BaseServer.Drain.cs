@@ -1,4 +1,5 @@
 using System.Globalization;
+using SocketServer.Internal.Async;
 using SocketServer.Internal.Limits;
 
 namespace SocketServer;
@@ -39,10 +40,13 @@ public abstract partial class BaseServer
         TimeProvider time = TimeProvider;
         long started = time.GetTimestamp();
         ConnectionTracker connections = Connections;
+        // Under ServeAsync the session stops accepting first, then stops (below) once its connections are done.
+        IServeSession? session = _asyncSession;
+        session?.StopAccepting();
         (List<ConnectionState> open, int closedIdle) = connections.BeginDrain();
         try
         {
-            Task loopEnded = RequestLoopStop();
+            Task loopEnded = session is null ? RequestLoopStop() : Task.CompletedTask;
             Task finished = Task.WhenAll(loopEnded, connections.WhenEmpty());
             if (!finished.IsCompleted)
             {
@@ -69,12 +73,31 @@ public abstract partial class BaseServer
         }
         finally
         {
+            if (session is not null)
+            {
+                await StopDrainedSessionAsync(session).ConfigureAwait(false);
+            }
+
             connections.EndDrain();
         }
 
         // A request in progress that finished and then waited for another was closed as idle too: it counts as completed.
         int aborted = open.Count(static c => c.WasAborted);
         return new DrainResult(open.Count - closedIdle - aborted, closedIdle, aborted, time.GetElapsedTime(started));
+    }
+
+    /// <summary>Ends a drained <see cref="ServeAsync"/>: what is still open is ended as when it stops; its task completes.</summary>
+    private static async Task StopDrainedSessionAsync(IServeSession session)
+    {
+        session.RequestStop();
+        try
+        {
+            await session.Completion.WaitAsync(s_abortedHandlersWait, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or ServerExitException)
+        {
+            // ServeAsync's own task reports a ServerExitException; a session that does not stop in time is not waited for.
+        }
     }
 
     /// <summary>Asks the serve loop to stop without waiting on this thread; completes when it has returned.</summary>

@@ -62,6 +62,34 @@ public abstract partial class BaseServer
         return false;
     }
 
+    /// <summary>Admission on the async accept paths: as <see cref="AdmitConnection"/> (a refused connection is shut down and closed).</summary>
+    internal bool InvokeAdmitConnection(object request, EndPoint? clientAddress) => AdmitConnection(request, clientAddress);
+
+    /// <summary>Whether an async session must stop accepting: <see cref="ServerLimits.MaxConnections"/> connections are open.</summary>
+    internal bool AsyncAtCapacity(ref bool paused)
+    {
+        if (_connections is not { AtCapacity: true } connections || !_dispatcher.TracksConnections)
+        {
+            paused = false;
+            return false;
+        }
+
+        if (!paused)
+        {
+            paused = true;
+            connections.AcceptPaused(FormattedAddress);
+        }
+
+        return true;
+    }
+
+    /// <summary>A connection ended at the cap: the synchronous loop's waker, or the async session, accepts again.</summary>
+    internal void SlotFreed()
+    {
+        _waker?.Wake();
+        _asyncSession?.ResumeAccepting();
+    }
+
     /// <summary>Python's <c>shutdown_request</c>, then the connection's slot is given back.</summary>
     private void EndRequest(object request)
     {

@@ -14,4 +14,10 @@ internal interface IServeSession
 
     /// <summary>True on a thread that stopping waits for (a reactor loop): <c>Shutdown()</c> there would deadlock.</summary>
     bool IsOnLoopThread();
+
+    /// <summary>Stops accepting (a drain): connections already open go on; clients that connect wait in the backlog.</summary>
+    void StopAccepting();
+
+    /// <summary>A connection ended under <see cref="ServerLimits.MaxConnections"/>: accept again if accepting paused there.</summary>
+    void ResumeAccepting();
 }

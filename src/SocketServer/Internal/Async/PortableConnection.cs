@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using SocketServer.Internal.Limits;
 
 namespace SocketServer.Internal.Async;
 
@@ -27,7 +28,11 @@ internal sealed class PortableConnection : IAsyncConnection
         _stream = new NetworkStream(socket, ownsSocket: false);
         Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
         Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
+        Limits = session.FindLimits(socket);
     }
+
+    /// <inheritdoc/>
+    public ConnectionState? Limits { get; }
 
     /// <summary>The accepted socket (the request).</summary>
     public Socket Socket { get; }

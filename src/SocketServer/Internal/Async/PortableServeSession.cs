@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using SocketServer.Internal.Limits;
 
 namespace SocketServer.Internal.Async;
 
@@ -16,6 +17,9 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
 
     private readonly BaseServer _server;
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _acceptStop = new();
+    private readonly SemaphoreSlim _slotFreed = new(0, 1);
+    private bool _pausedAtLimit;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<PortableConnection, byte> _connections = new();
     private CancellationTokenRegistration _cancellation;
@@ -51,8 +55,27 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
     public bool IsOnLoopThread() => false;
 
     /// <inheritdoc/>
+    public void StopAccepting() => _acceptStop.Cancel();
+
+    /// <inheritdoc/>
+    public void ResumeAccepting()
+    {
+        try
+        {
+            _slotFreed.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
+        }
+    }
+
+    /// <inheritdoc/>
     public void HandlerFailed(object request, EndPoint? clientAddress, Exception exception) =>
         ReportHandlerFailure(request, clientAddress, exception);
+
+    /// <summary>The limits state of an admitted connection, or null.</summary>
+    public ConnectionState? FindLimits(Socket connection) => _server.FindConnection(connection);
 
     /// <summary>Starts an async stream handler on a new connection over <paramref name="socket"/>.</summary>
     public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress)
@@ -115,6 +138,11 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
             return;
         }
 
+        if (_server.IsLimitFailure(request, exception))
+        {
+            return;
+        }
+
         try
         {
             _server.InvokeHandleError(request, clientAddress, exception);
@@ -159,17 +187,39 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
 
     private async Task AcceptLoopAsync()
     {
-        while (!_stop.IsCancellationRequested && !_server.IsClosed)
+        using var acceptEnded = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, _acceptStop.Token);
+        try
         {
+            await AcceptUntilAsync(acceptEnded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_acceptStop.IsCancellationRequested && !_stop.IsCancellationRequested)
+        {
+        }
+
+        // A drain stopped accepting: serve the open connections until the session stops.
+        await Task.Delay(Timeout.InfiniteTimeSpan, _stop.Token).ConfigureAwait(false);
+    }
+
+    private async Task AcceptUntilAsync(CancellationToken token)
+    {
+        while (!token.IsCancellationRequested && !_server.IsClosed)
+        {
+            if (_server.AsyncAtCapacity(ref _pausedAtLimit))
+            {
+                // At ServerLimits.MaxConnections: the surplus waits in the backlog until a connection ends.
+                await _slotFreed.WaitAsync(token).ConfigureAwait(false);
+                continue;
+            }
+
             Socket connection;
             try
             {
-                connection = await _server.Socket.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                connection = await _server.Socket.AcceptAsync(token).ConfigureAwait(false);
             }
-            catch (SocketException) when (!_stop.IsCancellationRequested && !_server.IsClosed)
+            catch (SocketException) when (!token.IsCancellationRequested && !_server.IsClosed)
             {
                 // As a failed GetRequest: no request. A short pause, in case it is the descriptor limit.
-                await Task.Delay(10, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(10, token).ConfigureAwait(false);
                 continue;
             }
 
@@ -181,6 +231,11 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
             catch (Exception e) when (SocketErrors.IsSocketLevel(e))
             {
                 connection.Dispose();
+                continue;
+            }
+
+            if (!_server.InvokeAdmitConnection(connection, clientAddress))
+            {
                 continue;
             }
 

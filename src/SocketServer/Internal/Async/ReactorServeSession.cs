@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using SocketServer.Internal.Limits;
 using SocketServer.Internal.Reactor;
 
 namespace SocketServer.Internal.Async;
@@ -24,6 +25,8 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
     private CancellationTokenRegistration _cancellation;
     private Exception? _exitException;
     private int _stopping;
+    private volatile bool _acceptStopped;
+    private bool _pausedAtLimit;
 
     /// <summary>Starts the loops (one per usable CPU unless <paramref name="loopCount"/> says otherwise).</summary>
     public ReactorServeSession(BaseServer server, int loopCount)
@@ -92,8 +95,9 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
             return;
         }
 
-        // Edge-triggered: accept until the queue is empty.
-        while (Volatile.Read(ref _stopping) == 0)
+        // Edge-triggered: accept until the queue is empty. At the connection cap, or draining, the rest waits in the
+        // backlog with no new edge; ResumeAccepting posts an accept when a slot frees.
+        while (Volatile.Read(ref _stopping) == 0 && !_acceptStopped && !_server.AsyncAtCapacity(ref _pausedAtLimit))
         {
             int fd = ReactorNative.Accept4(_listenerFd, null, null, ReactorNative.SockNonblock | ReactorNative.SockCloexec);
             if (fd < 0)
@@ -115,6 +119,18 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
             }
 
             Accepted(fd);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void StopAccepting() => _acceptStopped = true;
+
+    /// <inheritdoc/>
+    public void ResumeAccepting()
+    {
+        if (!_datagram && Volatile.Read(ref _stopping) == 0 && !_acceptStopped)
+        {
+            _group.Loops[0].Post(new AcceptWork(this));
         }
     }
 
@@ -205,6 +221,11 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
 
         try
         {
+            if (!_server.InvokeAdmitConnection(connection, clientAddress))
+            {
+                return;
+            }
+
             if (!_server.InvokeVerifyRequest(connection, clientAddress))
             {
                 ShutdownRequest(connection);
@@ -224,6 +245,9 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
             ShutdownRequest(connection);
         }
     }
+
+    /// <summary>The limits state of an admitted connection, or null.</summary>
+    public ConnectionState? FindLimits(Socket connection) => _server.FindConnection(connection);
 
     /// <summary>Starts an async handler on its connection's loop (that loop's thread).</summary>
     public void StartConnection(ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress)
@@ -270,6 +294,12 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
         if (exception is ServerExitException exit)
         {
             Exit(exit);
+            return;
+        }
+
+        if (_server.IsLimitFailure(request, exception))
+        {
+            // Counted and reported when the limit ended the connection.
             return;
         }
 

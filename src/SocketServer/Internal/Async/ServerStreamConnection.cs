@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using SocketServer.Internal.Limits;
 using SocketServer.Internal.Reactor;
 
 namespace SocketServer.Internal.Async;
@@ -25,7 +26,11 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
         _session = session;
         _socket = socket;
         _clientAddress = clientAddress;
+        Limits = session.FindLimits(socket);
     }
+
+    /// <inheritdoc/>
+    public ConnectionState? Limits { get; }
 
     /// <summary>The request as the server's hooks know it: the accepted socket.</summary>
     public Socket Socket => _socket;
@@ -58,6 +63,35 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
         if (_handlerDone)
         {
             Close();
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void OnSendWaiting(long unsent, bool progressed)
+    {
+        // ServerLimits.MinSendRate: the heartbeat aborts output stuck unsent for longer than the rate allows.
+        if (Limits is not { EndedByLimit: false } limits)
+        {
+            return;
+        }
+
+        if (limits.IsWriting && progressed)
+        {
+            limits.AfterSend();
+        }
+
+        if (!limits.IsWriting)
+        {
+            limits.BeforeSend((int)Math.Min(unsent, int.MaxValue));
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void OnSendCaughtUp()
+    {
+        if (Limits is { IsWriting: true } limits)
+        {
+            limits.AfterSend();
         }
     }
 

@@ -172,7 +172,7 @@ internal sealed class ConnectionTracker : IDisposable
 
         if (freedSlot)
         {
-            _server.WakeLoop();
+            _server.SlotFreed();
         }
     }
 

@@ -210,6 +210,19 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
     {
     }
 
+    /// <summary>
+    /// Output is waiting for the socket to take more (its buffer is full): <paramref name="unsent"/> bytes are pending,
+    /// and <paramref name="progressed"/> says whether this attempt sent some. Loop thread; must not allocate.
+    /// </summary>
+    protected virtual void OnSendWaiting(long unsent, bool progressed)
+    {
+    }
+
+    /// <summary>Everything flushed so far was sent (or output finished). Loop thread; must not allocate.</summary>
+    protected virtual void OnSendCaughtUp()
+    {
+    }
+
     private unsafe void ReadAvailable(bool untilEmpty)
     {
         PipeWriter writer = _input.Writer;
@@ -298,6 +311,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
         {
             if (!reader.TryRead(out ReadResult result))
             {
+                OnSendCaughtUp();
                 return;
             }
 
@@ -321,6 +335,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
                 if (errno == ReactorNative.EAgain)
                 {
                     _waitingWritable = true;
+                    OnSendWaiting(buffer.Length, progressed: false);
                     return;
                 }
 
@@ -341,6 +356,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
             {
                 // The socket's buffer is full; EPOLLOUT (edge) says when it has room.
                 _waitingWritable = true;
+                OnSendWaiting(buffer.Length - written, progressed: written > 0);
                 return;
             }
 
@@ -408,6 +424,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
         }
 
         _outputFinished = true;
+        OnSendCaughtUp();
         _output.Reader.Complete(error);
         OnOutputFinished(error);
     }

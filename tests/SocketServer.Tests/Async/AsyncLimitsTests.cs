@@ -1,0 +1,404 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using SocketServer.Internal.Limits;
+using SocketServer.Tests.Infrastructure;
+
+namespace SocketServer.Tests.Async;
+
+/// <summary>
+/// <see cref="ServerLimits"/> under <see cref="BaseServer.ServeAsync"/>: the same tracker and heartbeat as the
+/// faithful path admit the async connections, and the read helpers and the reactor's flush path feed each
+/// connection's state. Time is a fake clock moved by hand; nothing sleeps.
+/// </summary>
+[Collection(SequentialCollection.Name)]
+public sealed class AsyncLimitsTests
+{
+    private readonly ConcurrentQueue<Exception> _failures = new();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AtMaxConnectionsTheSurplusWaitsAndIsServedWhenASlotFrees(bool portable)
+    {
+        using var server = Server(limits => limits.MaxConnections = 2, portable);
+        Task serving = server.ServeAsync();
+        using Socket first = Clients.ConnectStream(server.ServerAddress);
+        using Socket second = Clients.ConnectStream(server.ServerAddress);
+        RoundTrip(first, "one\n");
+        RoundTrip(second, "two\n");
+
+        using Socket third = Clients.ConnectStream(server.ServerAddress);
+        third.Send("three\n"u8);
+        Eventually.True(() => server.Tracker.AcceptPauseCount == 1, "accepting stopped at the cap");
+        Assert.Equal(2, server.Tracker.Count);
+
+        first.Dispose();
+        // The freed slot resumes accepting: the waiting client is served.
+        Assert.Equal("three\n"u8.ToArray(), Clients.ReceiveAtLeast(third, 6));
+        RoundTrip(second, "still served\n");
+        Stop(server, serving);
+        Assert.Equal(0, server.Tracker.RejectedCount);
+        Assert.Contains("MaxConnections (2)", server.Diagnostics, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AClientOverItsPerAddressCapIsClosedWithoutData(bool portable)
+    {
+        using var server = Server(limits => limits.MaxConnectionsPerClient = 1, portable);
+        Task serving = server.ServeAsync();
+        using Socket first = Clients.ConnectStream(server.ServerAddress);
+        RoundTrip(first, "one\n");
+        using (Socket surplus = Clients.ConnectStream(server.ServerAddress))
+        {
+            Assert.Empty(Clients.ReceiveToEnd(surplus));
+        }
+
+        Assert.Equal(1, server.Tracker.RejectedCount);
+        first.Dispose();
+        Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
+        AssertServesAGoodClient(server);
+        Stop(server, serving);
+        Assert.Contains("MaxConnectionsPerClient (1)", server.Diagnostics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnIdleConnectionIsClosedAfterTheIdleTimeoutAndItsHandlerSeesTheEnd()
+    {
+        using var server = Server(limits => limits.IdleTimeout = TimeSpan.FromSeconds(30));
+        Task serving = server.ServeAsync();
+        using Socket idle = Clients.ConnectStream(server.ServerAddress);
+        RoundTrip(idle, "hello\n");
+        ConnectionState state = server.WaitForConnections(1)[0];
+        Eventually.True(() => state.IsReading, "the handler waits for the next line");
+        server.AdvanceSeconds(30);
+        Assert.False(state.WasClosedIdle, "closed before the timeout");
+        server.AdvanceSeconds(1);
+        Assert.True(state.WasClosedIdle);
+        Assert.Equal(0, idle.Receive(new byte[16]));
+        Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
+        Stop(server, serving);
+        Assert.Empty(_failures);
+        Assert.Empty(server.Errors);
+        Assert.Equal(1, server.Tracker.ClosedIdleCount);
+    }
+
+    [Fact]
+    public void TheFirstUnitDeadlineIsAbsoluteFromTheAccept()
+    {
+        using var server = Server(limits =>
+        {
+            limits.FirstUnitTimeout = TimeSpan.FromSeconds(10);
+            limits.MinReceiveRate = null;
+        });
+        Task serving = server.ServeAsync();
+        using Socket trickle = Clients.ConnectStream(server.ServerAddress);
+        ConnectionState state = server.WaitForConnections(1)[0];
+        Eventually.True(() => state.IsReading, "the handler waits for the first line");
+        for (int second = 1; second <= 10; second++)
+        {
+            trickle.Send("x"u8);
+            long expected = second;
+            Eventually.True(() => state.UnitBytes == expected || (second == 1 && state.IsInUnit), $"byte {expected} arrived");
+            server.AdvanceSeconds(1);
+        }
+
+        Assert.False(state.WasAborted, "aborted before the deadline");
+        trickle.Send("x"u8);
+        Eventually.True(() => state.UnitBytes == 11, "byte 11 arrived");
+        server.AdvanceSeconds(1);
+        Assert.True(state.WasAborted, "a byte every second must not push the deadline back");
+        AssertClosedByServer(trickle);
+        Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
+        AssertServesAGoodClient(server);
+        Stop(server, serving);
+        AssertLimit("FirstUnitTimeout", server);
+    }
+
+    [Fact]
+    public void ASlowlorisLineBelowTheMinimumRateIsAbortedAndDescriptorsComeBack()
+    {
+        FileDescriptors.SkipUnlessCountable();
+        int before;
+        using (var server = Server(limits =>
+        {
+            limits.FirstUnitTimeout = null;
+            limits.MinReceiveRate = new MinDataRate(240, TimeSpan.FromSeconds(5));
+        }))
+        {
+            Task serving = server.ServeAsync();
+            AssertServesAGoodClient(server);
+            Eventually.True(() => server.Tracker.Count == 0, "the warm-up connection ended");
+            before = FileDescriptors.Count();
+            using (Socket slow = Clients.ConnectStream(server.ServerAddress))
+            {
+                slow.Send("G"u8);
+                ConnectionState state = server.WaitForConnections(1)[0];
+                Eventually.True(() => state.IsInUnit && state.IsReading, "the handler waits for the rest of the line");
+                for (int second = 1; second <= 5; second++)
+                {
+                    server.AdvanceSeconds(1);
+                    slow.Send("E"u8);
+                    long expected = second + 1;
+                    Eventually.True(() => state.UnitBytes == expected || state.WasAborted, $"{expected} bytes of the line arrived");
+                }
+
+                Assert.False(state.WasAborted, "aborted within the grace period");
+                server.AdvanceSeconds(1);
+                Assert.True(state.WasAborted);
+                AssertClosedByServer(slow);
+                Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
+            }
+
+            AssertServesAGoodClient(server);
+            Eventually.True(() => server.Tracker.Count == 0, "the good client's connection ended");
+            Eventually.True(() => FileDescriptors.Count() <= before, "descriptors back to the baseline");
+            Stop(server, serving);
+            AssertLimit("MinReceiveRate", server);
+        }
+
+        Assert.InRange(FileDescriptors.Count() - before, int.MinValue, 0);
+    }
+
+    [Fact]
+    public void AClientThatNeverReadsHasItsStuckOutputAborted()
+    {
+        using var server = new LimitedServer(() => new AsyncFloodHandler(), limits =>
+        {
+            limits.MinSendRate = new MinDataRate(240, TimeSpan.FromSeconds(5));
+            limits.IdleTimeout = null;
+        });
+        Task serving = server.ServeAsync();
+        using var reader = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        reader.Connect(server.ServerAddress);
+        reader.Send("flood\n"u8);
+        ConnectionState state = server.WaitForConnections(1)[0];
+        Eventually.True(() => state.IsWriting, "the output is stuck unsent");
+
+        using (Socket good = Clients.ConnectStream(server.ServerAddress))
+        {
+            // Another client is served meanwhile (the flood handler echoes anything but "flood").
+            RoundTrip(good, "good client\n");
+        }
+
+        // The output pending is bounded by the pipe (64 KiB and the socket's buffers): max(5 s, bytes / 240 B/s).
+        for (int i = 0; i < 100 && !state.WasAborted; i++)
+        {
+            server.AdvanceSeconds(6);
+        }
+
+        Assert.True(state.WasAborted);
+        Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
+        AssertServesAGoodClient(server);
+        Stop(server, serving);
+        Assert.Empty(server.Errors);
+        AssertLimit("MinSendRate", server);
+    }
+
+    [Fact]
+    public void ReadLineAsyncByDefaultRefusesALineOverTheServersMaxLineLength()
+    {
+        using var server = Server(limits => limits.MaxLineLength = 1024);
+        Task serving = server.ServeAsync();
+        using (Socket flood = Clients.ConnectStream(server.ServerAddress))
+        {
+            flood.Send(Enumerable.Repeat((byte)'A', 4096).ToArray());
+            AssertClosedByServer(flood);
+        }
+
+        Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
+        var failure = Assert.IsType<ConnectionLimitException>(Assert.Single(_failures));
+        Assert.Equal("MaxLineLength", failure.LimitName);
+        AssertServesAGoodClient(server);
+        Stop(server, serving);
+        Assert.Empty(server.Errors);
+        Assert.Equal(1, server.Tracker.AbortedCount);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ADrainClosesTheIdleLetsTheInFlightFinishAbortsTheStuckAndEndsServeAsync(bool portable)
+    {
+        FileDescriptors.SkipUnlessCountable();
+        int before;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new ConcurrentQueue<string>();
+        using (var server = new LimitedServer(() => new AsyncGatedLineHandler(gate.Task, seen, _failures), limits =>
+        {
+            limits.FirstUnitTimeout = null;
+            limits.MinReceiveRate = null;
+        }))
+        {
+            server.UsePortableAsyncTransport = portable;
+            Task serving = server.ServeAsync();
+            AssertServesAGoodClient(server);
+            Eventually.True(() => server.Tracker.Count == 0, "the warm-up connection ended");
+            before = FileDescriptors.Count();
+            using Socket idle = Clients.ConnectStream(server.ServerAddress);
+            RoundTrip(idle, "quick\n");
+
+            using Socket inFlight = Clients.ConnectStream(server.ServerAddress);
+            inFlight.Send("wait for me\n"u8);
+            Eventually.True(() => seen.Contains("wait for me\n"), "the in-flight request is being processed");
+
+            using Socket stuck = Clients.ConnectStream(server.ServerAddress);
+            stuck.Send("never fini"u8);
+            List<ConnectionState> states = server.WaitForConnections(3);
+            Eventually.True(() => states.Count(s => s.IsReading && !s.IsInUnit) == 1, "one connection is idle");
+            Eventually.True(() => states.Count(s => s.IsInUnit) == 1, "one connection is mid-line");
+
+            Task<DrainResult> drain = server.ShutdownAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(0, idle.Receive(new byte[16]));
+            Assert.False(drain.IsCompleted);
+            Assert.False(serving.IsCompleted);
+
+            gate.SetResult();
+            Assert.Equal("wait for me\n"u8.ToArray(), Clients.ReceiveAtLeast(inFlight, 12));
+            inFlight.Shutdown(SocketShutdown.Send);
+            Assert.Empty(Clients.ReceiveToEnd(inFlight));
+            Eventually.True(() => server.Tracker.Count == 1, "only the stuck connection is left");
+            Assert.False(drain.IsCompleted);
+
+            server.AdvanceSeconds(10);
+            Assert.True(drain.Wait(TestTimeouts.Long), "the drain did not end");
+            Assert.True(serving.Wait(TestTimeouts.Long), "ServeAsync did not complete");
+            DrainResult result = drain.Result;
+            Assert.Equal(1, result.Completed);
+            Assert.Equal(1, result.ClosedIdle);
+            Assert.Equal(1, result.Aborted);
+            AssertClosedByServer(stuck);
+            var failure = Assert.IsType<ConnectionLimitException>(Assert.Single(_failures));
+            Assert.Equal("DrainGracePeriod", failure.LimitName);
+            Assert.Empty(server.Errors);
+        }
+
+        Assert.InRange(FileDescriptors.Count() - before, int.MinValue, 0);
+    }
+
+    private LimitedServer Server(Action<ServerLimits> configure, bool portable = false) =>
+        new(() => new AsyncRecordingLineEchoHandler(_failures), configure) { UsePortableAsyncTransport = portable };
+
+    private static void Stop(LimitedServer server, Task serving)
+    {
+        server.Shutdown();
+        Assert.True(serving.Wait(TestTimeouts.Long), "ServeAsync did not complete");
+    }
+
+    private static void RoundTrip(Socket socket, string line)
+    {
+        byte[] bytes = System.Text.Encoding.ASCII.GetBytes(line);
+        socket.Send(bytes);
+        Assert.Equal(bytes, Clients.ReceiveAtLeast(socket, bytes.Length));
+    }
+
+    private static void AssertServesAGoodClient(LimitedServer server)
+    {
+        using Socket good = Clients.ConnectStream(server.ServerAddress);
+        RoundTrip(good, "good client\n");
+    }
+
+    /// <summary>The server ended the connection: the client reads the end of the stream or a reset, never data.</summary>
+    private static void AssertClosedByServer(Socket socket)
+    {
+        try
+        {
+            Assert.Empty(Clients.ReceiveToEnd(socket));
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+    }
+
+    private static void AssertLimit(string limitName, LimitedServer server)
+    {
+        Assert.Equal(1, server.Tracker.AbortedCount);
+        Assert.Contains(limitName, server.Diagnostics, StringComparison.Ordinal);
+    }
+
+    /// <summary>Echoes lines read with the default <see cref="AsyncStreamRequestHandler.ReadLineAsync"/>; records what ended it.</summary>
+    private sealed class AsyncRecordingLineEchoHandler(ConcurrentQueue<Exception> failures) : AsyncStreamRequestHandler
+    {
+        protected override async ValueTask HandleAsync()
+        {
+            try
+            {
+                while (await ReadLineAsync() is { } line)
+                {
+                    foreach (ReadOnlyMemory<byte> segment in line)
+                    {
+                        Output.Write(segment.Span);
+                    }
+
+                    await Output.FlushAsync();
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Echoes lines; on "flood" writes 1 KiB blocks until the output is closed.</summary>
+    private sealed class AsyncFloodHandler : AsyncStreamRequestHandler
+    {
+        protected override async ValueTask HandleAsync()
+        {
+            while (await ReadLineAsync() is { } line)
+            {
+                if (line.Length == 6 && line.FirstSpan.StartsWith("flood"u8))
+                {
+                    byte[] block = new byte[1024];
+                    while (!(await Output.WriteAsync(block)).IsCompleted && !ConnectionClosed.IsCancellationRequested)
+                    {
+                    }
+
+                    return;
+                }
+
+                foreach (ReadOnlyMemory<byte> segment in line)
+                {
+                    Output.Write(segment.Span);
+                }
+
+                await Output.FlushAsync();
+            }
+        }
+    }
+
+    /// <summary>Echoes lines; "wait for me" only once the gate opens.</summary>
+    private sealed class AsyncGatedLineHandler(Task gate, ConcurrentQueue<string> seen, ConcurrentQueue<Exception> failures) : AsyncStreamRequestHandler
+    {
+        protected override async ValueTask HandleAsync()
+        {
+            try
+            {
+                while (await ReadLineAsync() is { } line)
+                {
+                    string text = System.Text.Encoding.ASCII.GetString(line.ToArray());
+                    seen.Enqueue(text);
+                    if (text == "wait for me\n")
+                    {
+                        await gate.WaitAsync(TestTimeouts.Long);
+                    }
+
+                    foreach (ReadOnlyMemory<byte> segment in line)
+                    {
+                        Output.Write(segment.Span);
+                    }
+
+                    await Output.FlushAsync();
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+                throw;
+            }
+        }
+    }
+}
