@@ -262,6 +262,24 @@ public class AsyncStreamRequestHandler : BaseRequestHandler
     }
 
     /// <summary>
+    /// One read of whatever has arrived, as <see cref="Input"/>'s <c>ReadAsync</c>, but seen by the server's limits
+    /// (a read's bytes complete a unit, as a <c>recv</c> does on the faithful path). Null: the server is draining and
+    /// the connection is idle (treat it as the end of the stream). The caller advances <see cref="Input"/> as usual.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<ReadResult?> ReadAvailableAsync()
+    {
+        ConnectionState? limits = _limits;
+        ReadResult? result = await ReadTrackedAsync(Input, limits, 0).ConfigureAwait(false);
+        if (result is { Buffer.IsEmpty: false })
+        {
+            limits?.UnitCompleted();
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// One read of a read helper, seen by the server's limits when it admitted the connection (idle and first-unit
     /// deadlines, the receive rate, the drain): what is already buffered at the start of a unit is taken without
     /// waiting; otherwise the wait is marked as such. Null: the server is draining and this connection is idle, so

@@ -126,6 +126,7 @@ public sealed class ServeCommandTests
     [Theory]
     [InlineData("sync")]
     [InlineData("threading")]
+    [InlineData("async")]
     public void SigtermDrainsClosingAnIdleClientAndReportsTheCounts(string mode)
     {
         using CliProcess cli = CliProcess.Start("serve", "echo", "--tcp", "127.0.0.1:0", "--mode", mode, "--drain-timeout", "30");

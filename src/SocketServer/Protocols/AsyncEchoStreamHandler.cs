@@ -16,7 +16,12 @@ internal sealed class AsyncEchoStreamHandler : AsyncStreamRequestHandler
         PipeWriter output = Output;
         while (true)
         {
-            ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+            // Seen by the server's limits (idle timeout, drain): null means the server closed this idle connection.
+            if (await ReadAvailableAsync().ConfigureAwait(false) is not { } result)
+            {
+                return;
+            }
+
             ReadOnlySequence<byte> buffer = result.Buffer;
             foreach (ReadOnlyMemory<byte> segment in buffer)
             {
