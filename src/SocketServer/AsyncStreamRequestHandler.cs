@@ -61,8 +61,13 @@ public class AsyncStreamRequestHandler : BaseRequestHandler
     /// end of stream if they end without one; null at the end of stream. The line stays valid until the next call
     /// to a read helper, which consumes it.
     /// </summary>
-    /// <param name="maxLength">The longest line accepted, newline included.</param>
-    /// <returns>The line, or null at the end of stream.</returns>
+    /// <param name="maxLength">
+    /// The longest line accepted, newline included. Left at <see cref="DefaultMaxLineLength"/> under
+    /// <see cref="BaseServer.ServeAsync"/>, the server's <see cref="ServerLimits.MaxLineLength"/> applies instead when
+    /// it has one, and a longer line throws <see cref="ConnectionLimitException"/> (counted, not passed to
+    /// <see cref="BaseServer.HandleError"/>).
+    /// </param>
+    /// <returns>The line, or null at the end of stream (or when a drain closed this idle connection).</returns>
     /// <exception cref="InvalidDataException">
     /// The line is longer than <paramref name="maxLength"/>: nothing of it is returned. The exception ends the handler;
     /// the server reports it with <see cref="BaseServer.HandleError"/>, closes this connection and serves the others.

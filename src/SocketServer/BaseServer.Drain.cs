@@ -28,7 +28,9 @@ public abstract partial class BaseServer
     /// <see cref="ServeForever()"/>, as Python's does.
     /// </para>
     /// <para>
-    /// The synchronous and threading stream servers drain as described. A forking server only stops accepting: its
+    /// The synchronous and threading stream servers drain as described, and so does a running <see cref="ServeAsync"/>:
+    /// it stops accepting, its idle connections (an async handler waiting in a read helper with nothing buffered) see
+    /// the end of the stream, and once the connections are done or aborted it stops, so its task completes. A forking server only stops accepting: its
     /// workers finish their requests by themselves (bounded by <c>MaxRequestDuration</c>), so the counts are 0.
     /// Datagram requests are not tracked.
     /// </para>
