@@ -163,6 +163,30 @@ public sealed class AsyncLimitsTests
     }
 
     [Fact]
+    public void ASynchronousHandlerUnderServeAsyncIsAdmittedAndBoundAsOnAThreadingServer()
+    {
+        var lines = new ConcurrentQueue<byte[]>();
+        using var server = new LimitedServer(() => new RecordingLineEchoHandler(lines, _failures), limits =>
+        {
+            limits.FirstUnitTimeout = TimeSpan.FromSeconds(10);
+            limits.MinReceiveRate = null;
+        });
+        Task serving = server.ServeAsync();
+        using Socket silent = Clients.ConnectStream(server.ServerAddress);
+        ConnectionState state = server.WaitForConnections(1)[0];
+        Eventually.True(() => state.IsReading, "the handler's thread waits for the first line");
+        server.AdvanceSeconds(11);
+        Assert.True(state.WasAborted);
+        AssertClosedByServer(silent);
+        Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
+        var failure = Assert.IsType<ConnectionLimitException>(Assert.Single(_failures));
+        Assert.Equal("FirstUnitTimeout", failure.LimitName);
+        AssertServesAGoodClient(server);
+        Stop(server, serving);
+        Assert.Empty(server.Errors);
+    }
+
+    [Fact]
     public void AClientThatNeverReadsHasItsStuckOutputAborted()
     {
         using var server = new LimitedServer(() => new AsyncFloodHandler(), limits =>

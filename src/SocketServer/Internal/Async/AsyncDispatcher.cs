@@ -80,6 +80,12 @@ internal sealed class AsyncDispatcher(ReactorServeSession session) : RequestDisp
         }
         catch (Exception e) when (e is not ServerExitException)
         {
+            if (server.IsLimitFailure(request, e))
+            {
+                // Counted and reported when the limit ended the connection, as under a threading server.
+                return;
+            }
+
             try
             {
                 server.InvokeHandleError(request, clientAddress, e);

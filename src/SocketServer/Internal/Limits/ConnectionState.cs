@@ -96,14 +96,15 @@ internal sealed class ConnectionState
             return false;
         }
 
-        Volatile.Write(ref _flags, flags | Reading);
+        // Atomic: under ServeAsync the reactor's flush path sets Writing on the loop thread while the handler may read elsewhere.
+        Interlocked.Or(ref _flags, (flags & InUnit) | Reading);
         return true;
     }
 
     /// <summary>Called after each receive, with what it returned (0 for the end of the stream).</summary>
     public void AfterReceive(int received)
     {
-        int flags = _flags & ~Reading;
+        int flags = Interlocked.And(ref _flags, ~Reading) & ~Reading;
         if (received > 0)
         {
             Volatile.Write(ref _lastActivity, _tracker.Time.GetTimestamp());
@@ -113,7 +114,6 @@ internal sealed class ConnectionState
             }
         }
 
-        Volatile.Write(ref _flags, flags);
         if (received == 0)
         {
             ThrowIfReadFailed();
@@ -121,12 +121,16 @@ internal sealed class ConnectionState
     }
 
     /// <summary>A line (or a read's bytes) was delivered whole: the first-unit deadline and the line's rate are done.</summary>
-    public void UnitCompleted() => Volatile.Write(ref _flags, (_flags & ~InUnit) | FirstUnitDone);
+    public void UnitCompleted()
+    {
+        Interlocked.Or(ref _flags, FirstUnitDone);
+        Interlocked.And(ref _flags, ~InUnit);
+    }
 
     /// <summary>Turns a socket failure into the limit that caused it, when the server cut the connection.</summary>
     public IOException ReadFailure(SocketException e)
     {
-        Volatile.Write(ref _flags, _flags & ~Reading);
+        Interlocked.And(ref _flags, ~Reading);
         return _readFailure is { } failure
             ? new ConnectionLimitException(failure.LimitName, failure.Message, e)
             : new IOException($"Reading from the connection failed: {e.Message}", e);
@@ -142,13 +146,13 @@ internal sealed class ConnectionState
 
         Volatile.Write(ref _writeStart, _tracker.Time.GetTimestamp());
         Volatile.Write(ref _writeBytes, bytes);
-        Volatile.Write(ref _flags, _flags | Writing);
+        Interlocked.Or(ref _flags, Writing);
     }
 
     public void AfterSend()
     {
         Volatile.Write(ref _lastActivity, _tracker.Time.GetTimestamp());
-        Volatile.Write(ref _flags, _flags & ~Writing);
+        Interlocked.And(ref _flags, ~Writing);
     }
 
     public IOException WriteFailure(SocketException e) =>
