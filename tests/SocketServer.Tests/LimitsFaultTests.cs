@@ -234,6 +234,10 @@ public sealed class LimitsFaultTests
             RoundTrip(good, "good client\n");
         }
 
+        // Its handler must be gone before the clock races ahead: a thread descheduled between its send and the end of
+        // the write would otherwise look like a write stuck for minutes (seen once in a full run on a busy machine).
+        Eventually.True(() => server.Tracker.Count == 1, "the good client's connection ended");
+
         // Writes of 1 KiB get max(5 s, 1024 / 240 s) each; the flood fills the buffers, then a write blocks.
         for (int i = 0; i < 1000 && !state.WasAborted; i++)
         {

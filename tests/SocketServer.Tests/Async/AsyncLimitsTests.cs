@@ -207,6 +207,8 @@ public sealed class AsyncLimitsTests
             RoundTrip(good, "good client\n");
         }
 
+        Eventually.True(() => server.Tracker.Count == 1, "the good client's connection ended");
+
         // The output pending is bounded by the pipe (64 KiB and the socket's buffers): max(5 s, bytes / 240 B/s).
         for (int i = 0; i < 100 && !state.WasAborted; i++)
         {
