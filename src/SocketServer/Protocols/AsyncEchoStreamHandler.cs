@@ -14,26 +14,33 @@ internal sealed class AsyncEchoStreamHandler : AsyncStreamRequestHandler
     {
         PipeReader input = Input;
         PipeWriter output = Output;
-        while (true)
+        try
         {
-            ReadResult result = await input.ReadAsync().ConfigureAwait(false);
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            foreach (ReadOnlyMemory<byte> segment in buffer)
+            while (true)
             {
-                output.Write(segment.Span);
-            }
+                ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                foreach (ReadOnlyMemory<byte> segment in buffer)
+                {
+                    output.Write(segment.Span);
+                }
 
-            input.AdvanceTo(buffer.End);
-            if (result.IsCompleted)
-            {
-                return;
-            }
+                input.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
 
-            FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
-            if (flushed.IsCompleted)
-            {
-                return;
+                FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
+                if (flushed.IsCompleted)
+                {
+                    return;
+                }
             }
+        }
+        catch (IOException e) when (Internal.SocketErrors.IsPeerGone(e))
+        {
+            // As EchoStreamHandler: a client that resets has ended the conversation; nothing to report.
         }
     }
 }
