@@ -83,6 +83,61 @@ public sealed partial class SampleTests
     }
 
     [Fact]
+    public async Task AsyncEchoEchoesLinesFromTwoClientsAtOnce()
+    {
+        using var sample = SampleProcess.Start("AsyncEcho", "0");
+        string banner = await sample.WaitForLineAsync(line => line.StartsWith("Async echo server on tcp://", StringComparison.Ordinal), s_wait);
+        int port = int.Parse(ListeningPort().Match(banner).Groups[1].Value, CultureInfo.InvariantCulture);
+
+        // Two connections open at once, the second answered while the first is still open: no thread per connection
+        // is needed for that, but the sample must not serve one client at a time either.
+        using Socket first = Connect(port);
+        using Socket second = Connect(port);
+        first.Send("one\n"u8);
+        second.Send("two\ntwo again\n"u8);
+        second.Shutdown(SocketShutdown.Send);
+        Assert.Equal("two\ntwo again\n", await ReadToEndAsync(second));
+        first.Shutdown(SocketShutdown.Send);
+        Assert.Equal("one\n", await ReadToEndAsync(first));
+    }
+
+    [Fact]
+    public void ReadmeAsyncSectionIsTheAsyncEchoSample()
+    {
+        string readme = File.ReadAllText(Path.Combine(SamplePaths.RepositoryRoot, "README.md"));
+        string sample = File.ReadAllText(Path.Combine(SamplePaths.RepositoryRoot, "samples", "AsyncEcho", "Program.cs"));
+        MatchCollection blocks = CSharpBlock().Matches(readme);
+        Assert.True(blocks.Count >= 2, "README.md has no second ```csharp block (the async sample).");
+        Assert.Equal(Normalise(sample), Normalise(blocks[1].Groups[1].Value));
+    }
+
+    private static Socket Connect(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)
+        {
+            ReceiveTimeout = (int)s_wait.TotalMilliseconds,
+            SendTimeout = (int)s_wait.TotalMilliseconds,
+        };
+        socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
+        return socket;
+    }
+
+    private static async Task<string> ReadToEndAsync(Socket socket)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        bounded.CancelAfter(s_wait);
+        var received = new MemoryStream();
+        byte[] buffer = new byte[256];
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer, bounded.Token)) > 0)
+        {
+            received.Write(buffer, 0, read);
+        }
+
+        return Encoding.UTF8.GetString(received.ToArray());
+    }
+
+    [Fact]
     public void ReadmeQuickStartIsTheQuickStartSample()
     {
         string readme = File.ReadAllText(Path.Combine(SamplePaths.RepositoryRoot, "README.md"));

@@ -14,31 +14,38 @@ internal sealed class AsyncEchoStreamHandler : AsyncStreamRequestHandler
     {
         PipeReader input = Input;
         PipeWriter output = Output;
-        while (true)
+        try
         {
-            // Seen by the server's limits (idle timeout, drain): null means the server closed this idle connection.
-            if (await ReadAvailableAsync().ConfigureAwait(false) is not { } result)
+            while (true)
             {
-                return;
-            }
+                // Seen by the server's limits (idle timeout, drain): null means the server closed this idle connection.
+                if (await ReadAvailableAsync().ConfigureAwait(false) is not { } result)
+                {
+                    return;
+                }
 
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            foreach (ReadOnlyMemory<byte> segment in buffer)
-            {
-                output.Write(segment.Span);
-            }
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                foreach (ReadOnlyMemory<byte> segment in buffer)
+                {
+                    output.Write(segment.Span);
+                }
 
-            input.AdvanceTo(buffer.End);
-            if (result.IsCompleted)
-            {
-                return;
-            }
+                input.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
 
-            FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
-            if (flushed.IsCompleted)
-            {
-                return;
+                FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
+                if (flushed.IsCompleted)
+                {
+                    return;
+                }
             }
+        }
+        catch (IOException e) when (Internal.SocketErrors.IsPeerGone(e))
+        {
+            // As EchoStreamHandler: a client that resets has ended the conversation; nothing to report.
         }
     }
 }
