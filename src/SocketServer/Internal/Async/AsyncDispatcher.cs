@@ -19,8 +19,10 @@ internal sealed class AsyncDispatcher(ReactorServeSession session) : RequestDisp
             ?? throw new InvalidOperationException("The request handler factory returned null.");
         if (handler is AsyncStreamRequestHandler && request is Socket tlsSocket && PortableConnections.TlsOnAccept(server) is not null)
         {
-            // Accepted non-blocking for the loops; the TLS stream is a NetworkStream's, which wants blocking mode.
-            SocketBlocking.Set(tlsSocket, blocking: true);
+            // NetworkStream wants Blocking true, but only .NET's view of it: the descriptor must stay non-blocking in the
+            // kernel (SocketBlocking.Set would make it blocking), or the async reads .NET attempts inline on a
+            // descriptor it believes non-blocking would block a pool thread, deaf to the handshake deadline.
+            tlsSocket.Blocking = true;
             session.TlsConnections.Start(handler, tlsSocket, clientAddress);
             return;
         }
