@@ -37,6 +37,31 @@ internal static class ServeCommand
             Description = "Require client certificates issued by a CA in this PEM file.",
             HelpName = "FILE",
         };
+        Option<double> drainTimeout = new("--drain-timeout")
+        {
+            Description = "On SIGTERM or SIGINT, how many seconds requests in progress may take to finish before they are aborted (idle connections close at once).",
+            HelpName = "SECONDS",
+            DefaultValueFactory = static _ => ServeSession.DefaultDrainTimeout.TotalSeconds,
+        };
+        drainTimeout.Validators.Add(static result =>
+        {
+            if (result.GetValueOrDefault<double>() is < 0 or double.NaN or > 86400)
+            {
+                result.AddError("--drain-timeout must be between 0 and 86400 seconds.");
+            }
+        });
+        Option<int?> maxConnections = new("--max-connections")
+        {
+            Description = "The most connections each stream listener serves at once; the surplus waits in the listen backlog. 0 for no limit. Default: three quarters of the descriptor limit (ulimit -n), at least 128 below it.",
+            HelpName = "N",
+        };
+        maxConnections.Validators.Add(static result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0)
+            {
+                result.AddError("--max-connections must be 0 (no limit) or more.");
+            }
+        });
 
         Command command = new("serve", "Serve a protocol on one or more listeners until SIGINT or SIGTERM. Without a listener option, serves TCP on 127.0.0.1:10001.")
         {
@@ -50,6 +75,8 @@ internal static class ServeCommand
             tlsKey,
             tlsPassword,
             tlsClientCa,
+            drainTimeout,
+            maxConnections,
         };
 
         command.SetAction(parseResult =>
@@ -98,7 +125,12 @@ internal static class ServeCommand
                 "async" => ServeMode.Async,
                 _ => ServeMode.Sync,
             };
-            using ServeSession session = new(Console.Out, Console.Error);
+            using ServeSession session = new(Console.Out, Console.Error)
+            {
+                DrainTimeout = TimeSpan.FromSeconds(parseResult.GetValue(drainTimeout)),
+                // Absent means the library's default; System.CommandLine would give 0 (no limit) for an absent int?.
+                MaxConnections = parseResult.GetResult(maxConnections) is null ? null : parseResult.GetValue(maxConnections),
+            };
             return session.Run(listeners, serveProtocol, serveMode, tls);
         });
         return command;

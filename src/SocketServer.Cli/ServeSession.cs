@@ -11,15 +11,18 @@ namespace SocketServer.Cli;
 /// </summary>
 internal sealed class ServeSession : IDisposable
 {
-    /// <summary>How long a stop waits for requests in progress (a synchronous server finishes its request first).</summary>
-    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
+    /// <summary>The grace period of the drain on SIGTERM or SIGINT when <c>--drain-timeout</c> is not given.</summary>
+    public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(30);
+
+    // After the grace period the drain aborts what is left and waits up to 5 s for those handlers; then we close anyway.
+    private static readonly TimeSpan s_afterGrace = TimeSpan.FromSeconds(10);
 
     private readonly TextWriter _out;
     private readonly TextWriter _error;
     private readonly List<Listener> _listeners = [];
     private readonly List<PosixSignalRegistration> _signals = [];
     private readonly ManualResetEventSlim _stop = new(initialState: false);
-    private readonly TaskCompletionSource _force = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _force = new();
     private int _signalCount;
     private volatile bool _failed;
 
@@ -31,6 +34,15 @@ internal sealed class ServeSession : IDisposable
         _out = output;
         _error = error;
     }
+
+    /// <summary>The drain's grace period on SIGTERM or SIGINT (<c>--drain-timeout</c>).</summary>
+    public TimeSpan DrainTimeout { get; init; } = DefaultDrainTimeout;
+
+    /// <summary>
+    /// <c>--max-connections</c>: null keeps the library's default (see ServerLimits.MaxConnections), 0 means no
+    /// limit, anything else is <see cref="ServerLimits.MaxConnections"/>.
+    /// </summary>
+    public int? MaxConnections { get; init; }
 
     /// <summary>Serves until a signal asks to stop.</summary>
     /// <param name="specs">The listeners to bind, in order.</param>
@@ -61,7 +73,7 @@ internal sealed class ServeSession : IDisposable
 
             try
             {
-                _listeners.Add(Listener.Bind(spec, protocol, mode, tls));
+                _listeners.Add(ApplyLimits(Listener.Bind(spec, protocol, mode, tls)));
             }
             catch (ServerBindException e) when (portFromTwin && e.SocketErrorCode == SocketError.AddressAlreadyInUse && retries++ < 5)
             {
@@ -105,7 +117,7 @@ internal sealed class ServeSession : IDisposable
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true));
         foreach (ListenerSpec spec in ListenerSpec.ExpandLocalhost(specs))
         {
-            _listeners.Add(Listener.Bind(spec, protocol, mode, tls));
+            _listeners.Add(ApplyLimits(Listener.Bind(spec, protocol, mode, tls)));
         }
 
         _listeners.ForEach(static listener => listener.Start());
@@ -123,6 +135,17 @@ internal sealed class ServeSession : IDisposable
 
         CloseListeners();
         _stop.Dispose();
+        _force.Dispose();
+    }
+
+    private Listener ApplyLimits(Listener listener)
+    {
+        if (MaxConnections is { } max)
+        {
+            listener.Server.Limits.MaxConnections = max == 0 ? null : max;
+        }
+
+        return listener;
     }
 
     private void RegisterSignals()
@@ -139,7 +162,8 @@ internal sealed class ServeSession : IDisposable
         context.Cancel = true;
         if (Interlocked.Increment(ref _signalCount) > 1)
         {
-            _force.TrySetResult();
+            // A second signal ends the drain's grace period at once.
+            _force.Cancel();
         }
 
         _stop.Set();
@@ -154,11 +178,20 @@ internal sealed class ServeSession : IDisposable
 
     private void StopListeners()
     {
-        // Shutdown() must not run on a serving thread, and each waits for its loop: run them side by side.
-        Task[] shutdowns = [.. _listeners.Select(static l => Task.Run(l.Server.Shutdown))];
-        // A synchronous server finishes the request it is serving first; a second signal stops waiting.
-        Task.WaitAny([Task.WhenAll(shutdowns), _force.Task], ShutdownGrace);
+        // Drain every listener side by side: stop accepting, close idle connections, let requests in progress finish
+        // within the grace period, then abort the rest. A second signal ends the grace period at once.
+        Task<DrainResult>[] drains = [.. _listeners.Select(l => l.Server.ShutdownAsync(DrainTimeout, _force.Token))];
+        bool drained = Task.WaitAll(drains, DrainTimeout + s_afterGrace);
         CloseListeners();
+        DrainResult[] results = [.. drains.Where(static d => d.IsCompletedSuccessfully).Select(static d => d.Result)];
+        // The stop report goes to standard output, after the ready lines (an interface: see docs/cli.md).
+        WriteLine(_out, string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"drained: {results.Sum(static r => r.Completed)} completed, {results.Sum(static r => r.ClosedIdle)} closed idle, {results.Sum(static r => r.Aborted)} aborted"));
+        if (!drained)
+        {
+            WriteLine(_error, "socketserver: some listeners did not stop within the drain timeout and were closed anyway.");
+        }
     }
 
     private void CloseListeners()

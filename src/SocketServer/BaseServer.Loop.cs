@@ -38,6 +38,7 @@ public abstract partial class BaseServer
         }
 
         _isShutDown.Reset();
+        _loopEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _servingThreadId, Environment.CurrentManagedThreadId);
         LoopWaker? waker = null;
         try
@@ -50,6 +51,17 @@ public abstract partial class BaseServer
             Interlocked.MemoryBarrier();
             while (!_shutdownRequest && !IsClosed)
             {
+                if (PauseAtConnectionLimit(pollInterval, waker))
+                {
+                    // At ServerLimits.MaxConnections: the surplus waits in the backlog until a connection ends.
+                    if (!_shutdownRequest && !IsClosed)
+                    {
+                        ServiceActions();
+                    }
+
+                    continue;
+                }
+
                 bool ready = WaitForRequest(pollInterval, waker);
                 // bpo-35017: a shutdown requested while we waited wins over a request that arrived.
                 if (_shutdownRequest || IsClosed)
@@ -78,6 +90,8 @@ public abstract partial class BaseServer
             Volatile.Write(ref _servingThreadId, 0);
             _shutdownRequest = false;
             _isShutDown.Set();
+            _loopEnded?.TrySetResult();
+            _loopEnded = null;
         }
     }
 
@@ -174,10 +188,9 @@ public abstract partial class BaseServer
             return;
         }
 
-        if (_acceptBackoff?.PendingDelay is not null)
+        if (!AdmitConnection(request, clientAddress))
         {
-            // Only after a failure: formatting the address on every request would cost an allocation each.
-            _acceptBackoff.Succeeded(FormattedAddress);
+            return;
         }
 
         // As in CPython, VerifyRequest is outside the try: if it throws, the exception propagates.
@@ -189,18 +202,36 @@ public abstract partial class BaseServer
             }
             catch (ServerExitException)
             {
-                ShutdownRequest(request);
+                EndRequest(request);
                 throw;
+            }
+            catch (RequestThreadStartException e)
+            {
+                // Out of descriptors (or memory) before accept noticed: close the connection and pause accepting.
+                EndRequest(request);
+                (_acceptBackoff ??= new AcceptBackoff(DiagnosticsWriter)).Failed(FormattedAddress, e);
+                return;
             }
             catch (Exception e)
             {
-                HandleError(request, clientAddress, e);
-                ShutdownRequest(request);
+                if (!IsLimitFailure(request, e))
+                {
+                    HandleError(request, clientAddress, e);
+                }
+
+                EndRequest(request);
             }
         }
         else
         {
-            ShutdownRequest(request);
+            EndRequest(request);
+        }
+
+        if (_acceptBackoff?.PendingDelay is not null)
+        {
+            // Only after a failure: formatting the address on every request would cost an allocation each. Reported
+            // once the request got going, so a thread that cannot start (out of descriptors) is no recovery.
+            _acceptBackoff.Succeeded(FormattedAddress);
         }
     }
 

@@ -101,6 +101,7 @@ public abstract partial class BaseServer : IDisposable
         IsClosed = true;
         WakeLoop();
         _dispatcher.ServerClosed(this);
+        _connections?.Dispose();
     }
 
     /// <summary>Gets the next request from the socket, with the client's address.</summary>
@@ -215,9 +216,19 @@ public abstract partial class BaseServer : IDisposable
     // The dispatchers run on other threads but must call the protected hooks, as Python's mix-ins do.
     internal void InvokeFinishRequest(object request, EndPoint? clientAddress) => FinishRequest(request, clientAddress);
 
-    internal void InvokeShutdownRequest(object request) => ShutdownRequest(request);
+    internal void InvokeShutdownRequest(object request) => EndRequest(request);
 
-    internal void InvokeCloseRequest(object request) => CloseRequest(request);
+    internal void InvokeCloseRequest(object request)
+    {
+        try
+        {
+            CloseRequest(request);
+        }
+        finally
+        {
+            _connections?.Release(request);
+        }
+    }
 
     internal void SetServerAddress(EndPoint serverAddress) => ServerAddress = serverAddress;
 

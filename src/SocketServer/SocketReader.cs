@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net.Sockets;
+using SocketServer.Internal.Limits;
 
 namespace SocketServer;
 
@@ -26,6 +28,7 @@ public sealed class SocketReader : Stream
     private int _position;
     private int _length;
     private bool _closed;
+    private ConnectionLimitException? _inputStopped;
 
     /// <summary>Creates a reader over <paramref name="socket"/>.</summary>
     /// <param name="socket">A connected stream socket.</param>
@@ -77,6 +80,15 @@ public sealed class SocketReader : Stream
     /// <summary>How many bytes were read ahead and not yet returned (STARTTLS refuses to upgrade past them).</summary>
     internal int BufferedCount => _length - _position;
 
+    /// <summary>
+    /// The longest line <see cref="ReadLine"/> buffers (<see cref="ServerLimits.MaxLineLength"/>), or null for none;
+    /// set by <see cref="StreamRequestHandler"/> from the server's limits.
+    /// </summary>
+    internal int? MaxLineLength { get; set; }
+
+    /// <summary>The connection's limits state, which the heartbeat watches; null outside a limited server.</summary>
+    internal ConnectionState? State { get; set; }
+
     /// <summary>The socket's operating-system descriptor.</summary>
     /// <returns>The descriptor.</returns>
     public int Fileno() => (int)_socket.Handle;
@@ -88,47 +100,28 @@ public sealed class SocketReader : Stream
     /// <param name="limit">The most bytes to return; negative for no limit. A line cut by the limit has no <c>\n</c>.</param>
     /// <returns>The line's bytes.</returns>
     /// <exception cref="IOException">The connection failed or timed out; the inner exception says how.</exception>
+    /// <exception cref="ConnectionLimitException">
+    /// The line is longer than the server's <see cref="ServerLimits.MaxLineLength"/> (which applies when
+    /// <paramref name="limit"/> is negative or larger); no part of it is returned and the connection's input stops.
+    /// </exception>
     public byte[] ReadLine(int limit = -1)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
+        ThrowIfInputStopped();
         int max = limit < 0 ? int.MaxValue : limit;
-        var line = new ArrayBufferWriter<byte>(Math.Min(max, 256) + 1);
-        if (_buffer.Length == 0)
+        // The server's cap binds only below the caller's own limit: up to it, Python's cut-without-error is kept.
+        int cap = MaxLineLength is { } maxLine && maxLine < max ? maxLine : int.MaxValue;
+        int stop = Math.Min(max, cap);
+        var line = new ArrayBufferWriter<byte>(Math.Min(stop, 256) + 1);
+        bool complete = _buffer.Length == 0 ? ReadLineUnbuffered(line, stop) : ReadLineBuffered(line, stop);
+        if (!complete && line.WrittenCount == cap && HasMoreInput(cap))
         {
-            Span<byte> one = stackalloc byte[1];
-            while (line.WrittenCount < max && Receive(one) == 1)
-            {
-                line.Write(one);
-                if (one[0] == (byte)'\n')
-                {
-                    break;
-                }
-            }
-
-            return line.WrittenSpan.ToArray();
+            throw StopInput(cap);
         }
 
-        while (line.WrittenCount < max)
+        if (line.WrittenCount > 0)
         {
-            if (_position == _length)
-            {
-                _position = 0;
-                _length = Receive(_buffer);
-                if (_length == 0)
-                {
-                    break;
-                }
-            }
-
-            ReadOnlySpan<byte> available = _buffer.AsSpan(_position, Math.Min(_length - _position, max - line.WrittenCount));
-            int newline = available.IndexOf((byte)'\n');
-            ReadOnlySpan<byte> take = newline >= 0 ? available[..(newline + 1)] : available;
-            line.Write(take);
-            _position += take.Length;
-            if (newline >= 0)
-            {
-                break;
-            }
+            State?.UnitCompleted();
         }
 
         return line.WrittenSpan.ToArray();
@@ -150,6 +143,86 @@ public sealed class SocketReader : Stream
         }
     }
 
+    private bool ReadLineUnbuffered(ArrayBufferWriter<byte> line, int stop)
+    {
+        Span<byte> one = stackalloc byte[1];
+        while (line.WrittenCount < stop && Receive(one, line.WrittenCount) == 1)
+        {
+            line.Write(one);
+            if (one[0] == (byte)'\n')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool ReadLineBuffered(ArrayBufferWriter<byte> line, int stop)
+    {
+        while (line.WrittenCount < stop)
+        {
+            if (_position == _length)
+            {
+                _position = 0;
+                _length = Receive(_buffer, line.WrittenCount);
+                if (_length == 0)
+                {
+                    break;
+                }
+            }
+
+            ReadOnlySpan<byte> available = _buffer.AsSpan(_position, Math.Min(_length - _position, stop - line.WrittenCount));
+            int newline = available.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> take = newline >= 0 ? available[..(newline + 1)] : available;
+            line.Write(take);
+            _position += take.Length;
+            if (newline >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a byte follows the <paramref name="held"/> bytes of a line cut at the cap (so the line is too long).</summary>
+    private bool HasMoreInput(int held)
+    {
+        if (_position < _length)
+        {
+            return true;
+        }
+
+        if (_buffer.Length == 0)
+        {
+            // The byte is consumed, but the line is refused anyway.
+            Span<byte> one = stackalloc byte[1];
+            return Receive(one, held) == 1;
+        }
+
+        _position = 0;
+        _length = Receive(_buffer, held);
+        return _length > 0;
+    }
+
+    private ConnectionLimitException StopInput(int cap)
+    {
+        _inputStopped = State?.LineTooLong(cap) ?? new ConnectionLimitException(
+            nameof(ServerLimits.MaxLineLength),
+            string.Create(CultureInfo.InvariantCulture, $"A line from the client is longer than ServerLimits.MaxLineLength ({cap} bytes, its \\n included)."));
+        _position = _length = 0;
+        return _inputStopped;
+    }
+
+    private void ThrowIfInputStopped()
+    {
+        if (_inputStopped is { } stopped)
+        {
+            throw new ConnectionLimitException(stopped.LimitName, stopped.Message);
+        }
+    }
+
     /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -164,6 +237,7 @@ public sealed class SocketReader : Stream
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
+        ThrowIfInputStopped();
         if (buffer.IsEmpty)
         {
             return 0;
@@ -173,7 +247,13 @@ public sealed class SocketReader : Stream
         {
             if (buffer.Length >= _buffer.Length)
             {
-                return Receive(buffer);
+                int received = Receive(buffer);
+                if (received > 0)
+                {
+                    State?.UnitCompleted();
+                }
+
+                return received;
             }
 
             _position = 0;
@@ -183,6 +263,11 @@ public sealed class SocketReader : Stream
         int count = Math.Min(buffer.Length, _length - _position);
         _buffer.AsSpan(_position, count).CopyTo(buffer);
         _position += count;
+        if (count > 0)
+        {
+            State?.UnitCompleted();
+        }
+
         return count;
     }
 
@@ -235,21 +320,35 @@ public sealed class SocketReader : Stream
         base.Dispose(disposing);
     }
 
-    private int Receive(Span<byte> buffer)
+    /// <summary>One blocking receive; <paramref name="lineBytes"/> is how much of an unfinished line is held (for the limits).</summary>
+    private int Receive(Span<byte> buffer, int lineBytes = 0)
     {
+        ConnectionState? state = State;
+        if (state is not null && !state.BeforeReceive(lineBytes))
+        {
+            // Idle while the server drains: the end of the stream, without asking the socket.
+            return 0;
+        }
+
+        int received;
         if (_stream is not null)
         {
             // SslStream reports failures as IOException already.
-            return _stream.Read(buffer);
+            received = _stream.Read(buffer);
+            state?.AfterReceive(received);
+            return received;
         }
 
         try
         {
-            return _socket.Receive(buffer);
+            received = _socket.Receive(buffer);
         }
         catch (SocketException e)
         {
-            throw new IOException($"Reading from the connection failed: {e.Message}", e);
+            throw state?.ReadFailure(e) ?? new IOException($"Reading from the connection failed: {e.Message}", e);
         }
+
+        state?.AfterReceive(received);
+        return received;
     }
 }

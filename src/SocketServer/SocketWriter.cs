@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using SocketServer.Internal.Limits;
 
 namespace SocketServer;
 
@@ -55,6 +56,9 @@ public sealed class SocketWriter : Stream
     /// <summary>Whether the writer was disposed (the socket itself may still be open).</summary>
     public bool IsClosed => _closed;
 
+    /// <summary>The connection's limits state (a write deadline from <see cref="ServerLimits.MinSendRate"/>); null outside a limited server.</summary>
+    internal ConnectionState? State { get; set; }
+
     /// <summary>The socket's operating-system descriptor.</summary>
     /// <returns>The descriptor.</returns>
     public int Fileno() => (int)_socket.Handle;
@@ -72,10 +76,20 @@ public sealed class SocketWriter : Stream
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
+        ConnectionState? state = State;
+        state?.BeforeSend(buffer.Length);
         if (_stream is not null)
         {
             // An SslStream writes everything it is given, and reports failures as IOException.
-            _stream.Write(buffer);
+            try
+            {
+                _stream.Write(buffer);
+            }
+            finally
+            {
+                state?.AfterSend();
+            }
+
             return;
         }
 
@@ -89,7 +103,11 @@ public sealed class SocketWriter : Stream
         }
         catch (SocketException e)
         {
-            throw new IOException($"Writing to the connection failed: {e.Message}", e);
+            throw state?.WriteFailure(e) ?? new IOException($"Writing to the connection failed: {e.Message}", e);
+        }
+        finally
+        {
+            state?.AfterSend();
         }
     }
 

@@ -74,8 +74,10 @@ public partial class StreamRequestHandler : BaseRequestHandler
     /// <summary>Creates <see cref="RFile"/> and <see cref="WFile"/> over the socket, or over <see cref="TlsStream"/> when there is one.</summary>
     private void CreateFiles()
     {
-        RFile = new SocketReader(Connection, TlsStream, RBufSize);
-        var writer = new SocketWriter(Connection, TlsStream);
+        // The server's limits reach the connection through its streams (null state: no limits, Python's behaviour).
+        Internal.Limits.ConnectionState? limits = Server.FindConnection(Connection);
+        RFile = new SocketReader(Connection, TlsStream, RBufSize) { MaxLineLength = Server.Limits.MaxLineLength, State = limits };
+        var writer = new SocketWriter(Connection, TlsStream) { State = limits };
         WFile = WBufSize == 0 ? writer : new BufferedStream(writer, WBufSize < 0 ? SocketReader.DefaultBufferSize : WBufSize);
     }
 

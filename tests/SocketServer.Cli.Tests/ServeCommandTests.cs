@@ -67,7 +67,9 @@ public sealed class ServeCommandTests
         }
 
         Assert.Equal(0, cli.Stop());
-        Assert.Equal(5, cli.Process.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        string[] stdout = cli.Process.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, stdout.Count(static l => l.StartsWith("listening on ", StringComparison.Ordinal)));
+        Assert.Equal("drained: 0 completed, 0 closed idle, 0 aborted", stdout[^1]);
         Assert.Equal("", cli.Process.Stderr);
     }
 
@@ -119,6 +121,26 @@ public sealed class ServeCommandTests
         Assert.Equal(5, idle.Receive(buffer));
 
         Assert.Equal(0, cli.Stop());
+    }
+
+    [Theory]
+    [InlineData("sync")]
+    [InlineData("threading")]
+    public void SigtermDrainsClosingAnIdleClientAndReportsTheCounts(string mode)
+    {
+        using CliProcess cli = CliProcess.Start("serve", "echo", "--tcp", "127.0.0.1:0", "--mode", mode, "--drain-timeout", "30");
+        ReadyAddress address = Assert.Single(cli.WaitUntilListening());
+        using Socket idle = Clients.Connect(address.EndPoint);
+        idle.Send("ping\n"u8);
+        byte[] buffer = new byte[5];
+        Assert.Equal(5, idle.Receive(buffer));
+
+        // The handler waits for the client's next bytes: it is idle, so the drain closes it at once (no 30 s wait).
+        cli.Process.Signal(Signals.SIGTERM);
+        Assert.Equal(0, idle.Receive(buffer));
+        Assert.Equal(0, cli.Process.WaitForExit());
+        Assert.EndsWith("drained: 0 completed, 1 closed idle, 0 aborted\n", cli.Process.Stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Equal("", cli.Process.Stderr);
     }
 
     [Fact]

@@ -31,6 +31,30 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public void TheEchoHandlerTakesAResetAsTheEndOfTheConversation()
+    {
+        // A reset while the echo handler waits for more is how a load generator stops: no error report for it.
+        var log = new HookLog();
+        using var server = new RecordingTcpServer(log, () => new EchoStreamHandler());
+        using (var runner = new ServerRunner(server))
+        {
+            using (Socket client = Clients.ConnectStream(server.ServerAddress))
+            {
+                client.Send("ping"u8);
+                byte[] echo = new byte[4];
+                Assert.Equal(4, client.Receive(echo));
+                client.LingerState = new LingerOption(true, 0);
+            }
+
+            log.WaitForShutdownRequests(1);
+            Assert.Equal("pong"u8.ToArray(), Clients.StreamRoundTrip(server.ServerAddress, "pong"u8.ToArray(), 4));
+            runner.Stop();
+        }
+
+        Assert.Empty(log.Errors);
+    }
+
+    [Fact]
     public void AClientThatResetsMidLineCostsOnlyItsOwnRequest()
     {
         FileDescriptors.SkipUnlessCountable();

@@ -12,6 +12,12 @@ internal abstract class RequestDispatcher
     public virtual bool BindsInThisProcess => true;
 
     /// <summary>
+    /// Whether the server's <see cref="ServerLimits"/> track the connections it accepts. A forking server hands each
+    /// connection to a worker process, where the parent's heartbeat cannot follow it.
+    /// </summary>
+    public virtual bool TracksConnections => true;
+
+    /// <summary>
     /// In a forking worker process, serves the requests the parent hands over and ends the process; returns false in
     /// an ordinary process, where the caller runs its own loop.
     /// </summary>

@@ -22,7 +22,14 @@ internal sealed class ThreadingDispatcher : RequestDispatcher
             Name = $"Thread-{Interlocked.Increment(ref s_threadNumber)}",
         };
         threads?.Append(thread);
-        thread.Start();
+        try
+        {
+            thread.Start();
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw new RequestThreadStartException(e);
+        }
     }
 
     public override void ServerClosed(BaseServer server) => _threads?.Join();
@@ -37,7 +44,11 @@ internal sealed class ThreadingDispatcher : RequestDispatcher
             }
             catch (Exception e) when (e is not ServerExitException)
             {
-                server.InvokeHandleError(request, clientAddress, e);
+                // A connection the server cut for a limit was counted and reported then; it is no request error.
+                if (!server.IsLimitFailure(request, e))
+                {
+                    server.InvokeHandleError(request, clientAddress, e);
+                }
             }
             finally
             {

@@ -102,7 +102,7 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
-    /// <summary>Waits until standard error satisfies <paramref name="done"/> (bounded), and returns it.</summary>
+    /// <summary>Waits until standard error satisfies <paramref name="done"/>; fails the test after <see cref="TestTimeouts.Long"/>.</summary>
     public string WaitForStderr(Func<string, bool> done)
     {
         long deadline = Environment.TickCount64 + (long)TestTimeouts.Long.TotalMilliseconds;

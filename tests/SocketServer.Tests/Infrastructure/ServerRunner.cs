@@ -26,6 +26,9 @@ internal sealed class ServerRunner : IDisposable
 
     public BaseServer Server { get; }
 
+    /// <summary>Whether the loop thread is still running (a drain ends it without <see cref="Stop"/>).</summary>
+    public bool IsServing => _thread.IsAlive;
+
     public Exception? Failure => _failure;
 
     /// <summary>Shuts down, joins the loop thread, closes the server, and rethrows what the loop threw.</summary>

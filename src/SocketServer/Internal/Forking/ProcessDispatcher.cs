@@ -29,6 +29,8 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
     /// <summary>In a worker process no forking server binds: the parent owns the address.</summary>
     public override bool BindsInThisProcess => WorkerEnvironment.Current is null;
 
+    public override bool TracksConnections => false;
+
     /// <summary>Python's <c>active_children</c>: the live workers' pids, or null before the first was started.</summary>
     public IReadOnlyCollection<int>? ActiveChildren
     {

@@ -1,0 +1,89 @@
+using System.Globalization;
+using SocketServer.Internal.Limits;
+
+namespace SocketServer;
+
+public abstract partial class BaseServer
+{
+    /// <summary>How long a drain waits, after aborting what was left, for the aborted handlers to return.</summary>
+    private static readonly TimeSpan s_abortedHandlersWait = TimeSpan.FromSeconds(5);
+
+    private volatile TaskCompletionSource? _loopEnded;
+
+    /// <summary>
+    /// Stops the server gracefully, in four steps: stop accepting (the serve loop returns, as after
+    /// <see cref="Shutdown"/>), close idle connections at once (a handler waiting for the first byte of a new line or
+    /// read sees the end of the stream), let requests in progress finish, and when <paramref name="gracePeriod"/> ends
+    /// abort what is left (their blocked reads and writes fail with <see cref="ConnectionLimitException"/>).
+    /// </summary>
+    /// <param name="gracePeriod">How long requests in progress may take to finish, on <see cref="TimeProvider"/>.</param>
+    /// <param name="cancellationToken">Cancelling it ends the grace period at once: what is left is aborted.</param>
+    /// <returns>How many requests completed, how many connections were closed as idle, and how many were aborted.</returns>
+    /// <remarks>
+    /// <para>
+    /// It does not close the listening socket: call <see cref="ServerClose"/> afterwards, as after <see cref="Shutdown"/>
+    /// (clients that connected meanwhile wait in the backlog until then). Unlike <see cref="Shutdown"/> it may be called
+    /// from any thread, and returns at once when no loop is running; the request to stop stays latched for the next
+    /// <see cref="ServeForever()"/>, as Python's does.
+    /// </para>
+    /// <para>
+    /// The synchronous and threading stream servers drain as described. A forking server only stops accepting: its
+    /// workers finish their requests by themselves (bounded by <c>MaxRequestDuration</c>), so the counts are 0.
+    /// Datagram requests are not tracked.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="gracePeriod"/> is negative.</exception>
+    public async Task<DrainResult> ShutdownAsync(TimeSpan gracePeriod, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(gracePeriod, TimeSpan.Zero);
+        TimeProvider time = TimeProvider;
+        long started = time.GetTimestamp();
+        ConnectionTracker connections = Connections;
+        (List<ConnectionState> open, int closedIdle) = connections.BeginDrain();
+        try
+        {
+            Task loopEnded = RequestLoopStop();
+            Task finished = Task.WhenAll(loopEnded, connections.WhenEmpty());
+            if (!finished.IsCompleted)
+            {
+                using var graceEnded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                Task grace = Task.Delay(gracePeriod, time, graceEnded.Token);
+                await Task.WhenAny(finished, grace).ConfigureAwait(false);
+                await graceEnded.CancelAsync().ConfigureAwait(false);
+            }
+
+            if (!finished.IsCompleted)
+            {
+                connections.AbortAll(
+                    "DrainGracePeriod",
+                    string.Create(CultureInfo.InvariantCulture, $"The server is shutting down and the drain's grace period ({gracePeriod.TotalSeconds:0.###} s) ended before this request did."));
+                try
+                {
+                    // Aborted handlers fail at their next read or write; one that ignores that is not waited for long.
+                    await finished.WaitAsync(s_abortedHandlersWait, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+        }
+        finally
+        {
+            connections.EndDrain();
+        }
+
+        // A request in progress that finished and then waited for another was closed as idle too: it counts as completed.
+        int aborted = open.Count(static c => c.WasAborted);
+        return new DrainResult(open.Count - closedIdle - aborted, closedIdle, aborted, time.GetElapsedTime(started));
+    }
+
+    /// <summary>Asks the serve loop to stop without waiting on this thread; completes when it has returned.</summary>
+    private Task RequestLoopStop()
+    {
+        _shutdownRequest = true;
+        Interlocked.MemoryBarrier();
+        _waker?.Wake();
+        TaskCompletionSource? loopEnded = _loopEnded;
+        return loopEnded?.Task ?? Task.CompletedTask;
+    }
+}
