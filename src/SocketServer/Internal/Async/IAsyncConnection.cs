@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net.Security;
 
 namespace SocketServer.Internal.Async;
 
@@ -13,6 +14,9 @@ internal interface IAsyncConnection
 
     /// <summary>Cancelled when the connection fails or the server stops.</summary>
     CancellationToken ConnectionClosed { get; }
+
+    /// <summary>The TLS stream under the pipes, or null for a plaintext connection.</summary>
+    SslStream? TlsStream { get; }
 
     /// <summary>Called once when the handler's run (setup, handle, finish) completed, with its exception if it threw.</summary>
     void HandlerCompleted(Exception? exception);
