@@ -22,8 +22,10 @@ namespace SocketServer;
 /// <para>Under <see cref="BaseServer.ServeForever()"/>, <see cref="BaseServer.HandleRequest"/> and the threading or
 /// forking servers, <see cref="BaseRequestHandler.Serve"/> gives the handler pipes over the socket and runs it to
 /// completion on the request's thread, so one handler type works in every mode.</para>
+/// <para>When the server has <see cref="TcpServer.Tls"/>, the pipes carry plaintext over TLS in every mode; see
+/// <see cref="IsTls"/>.</para>
 /// </remarks>
-public class AsyncStreamRequestHandler : BaseRequestHandler
+public partial class AsyncStreamRequestHandler : BaseRequestHandler
 {
     /// <summary>The default longest line <see cref="ReadLineAsync"/> accepts, newline included: 64 KiB.</summary>
     public const int DefaultMaxLineLength = 64 * 1024;
@@ -193,6 +195,7 @@ public class AsyncStreamRequestHandler : BaseRequestHandler
             Output = connection.Output;
             ConnectionClosed = connection.ConnectionClosed;
             _limits = connection.Limits;
+            TlsStream = connection.TlsStream;
             StartOnConnection(connection);
             return;
         }
@@ -202,11 +205,18 @@ public class AsyncStreamRequestHandler : BaseRequestHandler
             throw new InvalidOperationException($"{GetType().Name} serves stream sockets; this request is a {Request.GetType().Name}.");
         }
 
-        using var stream = new NetworkStream(socket, ownsSocket: false);
+        using Stream stream = OpenStream(socket);
         Input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
         Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
         ConnectionClosed = CancellationToken.None;
-        RunOverStreamAsync().AsTask().GetAwaiter().GetResult();
+        try
+        {
+            RunOverStreamAsync().AsTask().GetAwaiter().GetResult();
+        }
+        finally
+        {
+            SendCloseNotify();
+        }
     }
 
     /// <summary>Sealed: an async handler cleans up in <see cref="FinishAsync"/>.</summary>

@@ -25,6 +25,10 @@ public abstract partial class BaseServer
     /// <see cref="AsyncStreamRequestHandler.Input"/> and <see cref="AsyncStreamRequestHandler.ConnectionClosed"/>
     /// is cancelled), shut down and closed before the task completes; threads of synchronous handlers are not waited
     /// for.</para>
+    /// <para>With <see cref="TcpServer.Tls"/> set, every connection is TLS: an <see cref="AsyncStreamRequestHandler"/>'s
+    /// handshake runs asynchronously off the loops, and its connection is then served off them too, over pipes on the
+    /// TLS stream (the encryption would stall a loop); a failed handshake goes to <see cref="HandleError"/> and closes
+    /// that connection only. A synchronous handler does the handshake in its own setup, on its thread.</para>
     /// <para>Datagram servers (UDP, Unix datagram) receive on the first loop; an <see cref="AsyncDatagramRequestHandler"/>
     /// runs there, any other handler on a thread per datagram.</para>
     /// <para>Elsewhere than 64-bit Linux a portable transport serves instead: .NET's asynchronous accept and receive,

@@ -17,17 +17,16 @@ public partial class StreamRequestHandler
     public bool IsTls => TlsStream is not null;
 
     /// <summary>The negotiated TLS version (<see cref="SslProtocols.Tls12"/> or <see cref="SslProtocols.Tls13"/>); <see cref="SslProtocols.None"/> without TLS.</summary>
-    public SslProtocols TlsProtocol => TlsStream?.SslProtocol ?? SslProtocols.None;
+    public SslProtocols TlsProtocol => TlsFacts.Protocol(TlsStream);
 
     /// <summary>The application protocol chosen by ALPN (see <see cref="TlsOptions.ApplicationProtocols"/>); <see langword="null"/> when none was.</summary>
-    public SslApplicationProtocol? TlsApplicationProtocol =>
-        TlsStream is { NegotiatedApplicationProtocol: { Protocol.IsEmpty: false } protocol } ? protocol : null;
+    public SslApplicationProtocol? TlsApplicationProtocol => TlsFacts.ApplicationProtocol(TlsStream);
 
     /// <summary>The host name the client asked for by SNI; <see langword="null"/> without TLS or when it sent none.</summary>
-    public string? TlsHostName => string.IsNullOrEmpty(TlsStream?.TargetHostName) ? null : TlsStream.TargetHostName;
+    public string? TlsHostName => TlsFacts.HostName(TlsStream);
 
     /// <summary>The client's certificate (accepted by the server's policy); <see langword="null"/> when it sent none or without TLS.</summary>
-    public X509Certificate2? TlsClientCertificate => TlsStream?.RemoteCertificate as X509Certificate2;
+    public X509Certificate2? TlsClientCertificate => TlsFacts.ClientCertificate(TlsStream);
 
     /// <summary>
     /// Upgrades the live connection to TLS from inside <see cref="BaseRequestHandler.Handle"/> (STARTTLS): flushes

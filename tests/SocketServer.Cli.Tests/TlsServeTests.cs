@@ -12,6 +12,7 @@ public sealed class TlsServeTests
     [InlineData("sync")]
     [InlineData("threading")]
     [InlineData("forking")]
+    [InlineData("async")]
     public void ServesTcpAndUnixOverTlsWithAPemPair(string mode)
     {
         string openssl = Tools.Require("openssl");

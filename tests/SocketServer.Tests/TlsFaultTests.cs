@@ -136,7 +136,7 @@ public sealed class TlsFaultTests
     /// The process's open sockets: what a leaked connection would hold. Other descriptors come and go with lazily
     /// loaded assemblies and the peers' pipes, and say nothing about the server.
     /// </summary>
-    private static int SocketDescriptors() =>
+    internal static int SocketDescriptors() =>
         Directory.GetFiles("/proc/self/fd").Count(static fd =>
         {
             try
@@ -149,7 +149,7 @@ public sealed class TlsFaultTests
             }
         });
 
-    private static void AssertClosedByServer(Socket socket)
+    internal static void AssertClosedByServer(Socket socket)
     {
         byte[] buffer = new byte[4096];
         try

@@ -70,7 +70,12 @@ internal static class TlsPeers
             Assert.Fail($"{fileName} did not finish within {TestTimeouts.Long}: {stderr.Result}");
         }
 
-        return new PeerRun(process.ExitCode, stdout.Result, stderr.Result);
+        var run = new PeerRun(process.ExitCode, stdout.Result, stderr.Result);
+        // Process.Dispose leaves the output pipes to the finalizer when they were read through the readers: close
+        // them now, or they close during a later test and upset its descriptor count.
+        process.StandardOutput.Dispose();
+        process.StandardError.Dispose();
+        return run;
     }
 
     private static IEnumerable<string> ConnectArguments(EndPoint address) => address switch

@@ -73,12 +73,18 @@ internal sealed class TlsThreadingTcpServer : ThreadingTcpServer
 /// <summary>A Unix-socket TLS server recording its errors.</summary>
 internal sealed class TlsUnixStreamServer : UnixStreamServer
 {
-    public TlsUnixStreamServer(string path, TlsOptions tls)
-        : base(path, static () => new TlsInfoHandler()) => Tls = tls;
+    public TlsUnixStreamServer(string path, TlsOptions tls, Func<BaseRequestHandler>? handlers = null)
+        : base(path, handlers ?? (static () => new TlsInfoHandler())) => Tls = tls;
 
     public TlsEvents Events { get; } = new();
 
     protected override void HandleError(object request, EndPoint? clientAddress, Exception exception) => Events.AddError(exception);
+
+    protected override void ShutdownRequest(object request)
+    {
+        base.ShutdownRequest(request);
+        Events.ConnectionClosed.Release();
+    }
 }
 
 /// <summary>Reads one line, echoes it, then writes what TLS negotiated, and closes.</summary>
@@ -92,6 +98,27 @@ internal sealed class TlsInfoHandler : StreamRequestHandler
     {
         byte[] line = RFile.ReadLine();
         WFile.Write(Encoding.UTF8.GetBytes("echo: " + Encoding.UTF8.GetString(line).TrimEnd('\r', '\n') + "\n" + Describe(this) + "\n"));
+    }
+}
+
+/// <summary>The async twin of <see cref="TlsInfoHandler"/>: one line read with ReadLineAsync, echoed with the TLS facts.</summary>
+internal sealed class AsyncTlsInfoHandler : AsyncStreamRequestHandler
+{
+    public static string Describe(AsyncStreamRequestHandler handler) =>
+        $"tls={handler.IsTls} protocol={handler.TlsProtocol} alpn={handler.TlsApplicationProtocol?.ToString() ?? "-"} " +
+        $"sni={handler.TlsHostName ?? "-"} client={handler.TlsClientCertificate?.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false) ?? "-"} " +
+        $"thread={(Thread.CurrentThread.Name ?? "-").Replace(' ', '_')}";
+
+    protected override async ValueTask HandleAsync()
+    {
+        System.Buffers.ReadOnlySequence<byte>? line = await ReadLineAsync();
+        if (line is not { } l)
+        {
+            return;
+        }
+
+        string text = Encoding.UTF8.GetString(System.Buffers.BuffersExtensions.ToArray(l)).TrimEnd('\r', '\n');
+        await Output.WriteAsync(Encoding.UTF8.GetBytes("echo: " + text + "\n" + Describe(this) + "\n"));
     }
 }
 

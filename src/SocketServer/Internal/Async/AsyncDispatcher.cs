@@ -7,7 +7,8 @@ namespace SocketServer.Internal.Async;
 /// <summary>
 /// <c>ProcessRequest</c> under <see cref="BaseServer.ServeAsync"/>: an <see cref="AsyncStreamRequestHandler"/> runs on
 /// a loop of the reactor (round robin), with no thread of its own; any other handler, which may block, gets a
-/// thread per request as under a threading server, so a synchronous handler still works.
+/// thread per request as under a threading server, so a synchronous handler still works. When the server has TLS, an
+/// async handler's connection is served off the loops instead (<see cref="ReactorServeSession.TlsConnections"/>).
 /// </summary>
 internal sealed class AsyncDispatcher(ReactorServeSession session) : RequestDispatcher
 {
@@ -16,6 +17,16 @@ internal sealed class AsyncDispatcher(ReactorServeSession session) : RequestDisp
     {
         BaseRequestHandler handler = server.RequestHandlerFactory()
             ?? throw new InvalidOperationException("The request handler factory returned null.");
+        if (handler is AsyncStreamRequestHandler && request is Socket tlsSocket && PortableConnections.TlsOnAccept(server) is not null)
+        {
+            // NetworkStream wants Blocking true, but only .NET's view of it: the descriptor must stay non-blocking in the
+            // kernel (SocketBlocking.Set would make it blocking), or the async reads .NET attempts inline on a
+            // descriptor it believes non-blocking would block a pool thread, deaf to the handshake deadline.
+            tlsSocket.Blocking = true;
+            session.TlsConnections.Start(handler, tlsSocket, clientAddress);
+            return;
+        }
+
         if (handler is AsyncStreamRequestHandler && request is Socket socket)
         {
             EventLoop loop = session.Group.Next();

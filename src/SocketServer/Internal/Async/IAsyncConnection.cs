@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net.Security;
 using SocketServer.Internal.Limits;
 
 namespace SocketServer.Internal.Async;
@@ -17,6 +18,9 @@ internal interface IAsyncConnection
 
     /// <summary>The connection's limits state when the server admitted it under its <see cref="ServerLimits"/>, or null.</summary>
     ConnectionState? Limits { get; }
+
+    /// <summary>The TLS stream under the pipes, or null for a plaintext connection.</summary>
+    SslStream? TlsStream { get; }
 
     /// <summary>Called once when the handler's run (setup, handle, finish) completed, with its exception if it threw.</summary>
     void HandlerCompleted(Exception? exception);

@@ -1,34 +1,37 @@
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using SocketServer.Internal.Limits;
 
 namespace SocketServer.Internal.Async;
 
 /// <summary>
-/// A connection of the portable transport: pipes over a <see cref="NetworkStream"/> on the accepted socket. When the
-/// handler completed, its output is flushed and the server's <c>ShutdownRequest</c> closes the socket.
+/// A connection of the portable transport: pipes over a <see cref="NetworkStream"/> on the accepted socket, or over
+/// the <see cref="SslStream"/> on it after a TLS handshake. When the handler completed, its output is flushed (with
+/// TLS, close_notify is sent) and the server's <c>ShutdownRequest</c> closes the socket.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The stream is disposed when the handler completes; the token source has no timer and may be cancelled after that, so it is never disposed.")]
 internal sealed class PortableConnection : IAsyncConnection
 {
-    private readonly PortableServeSession _session;
-    private readonly NetworkStream _stream;
+    private readonly PortableConnections _owner;
+    private readonly Stream _stream;
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly EndPoint? _clientAddress;
     private int _completed;
 
-    /// <summary>Creates the pipes over <paramref name="socket"/>.</summary>
-    public PortableConnection(PortableServeSession session, Socket socket, EndPoint? clientAddress)
+    /// <summary>Creates the pipes over <paramref name="stream"/>, a stream on <paramref name="socket"/> that does not own it.</summary>
+    public PortableConnection(PortableConnections owner, Socket socket, EndPoint? clientAddress, Stream stream, SslStream? tls)
     {
-        _session = session;
+        _owner = owner;
         Socket = socket;
         _clientAddress = clientAddress;
-        _stream = new NetworkStream(socket, ownsSocket: false);
+        _stream = stream;
+        TlsStream = tls;
         Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
         Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
-        Limits = session.FindLimits(socket);
+        Limits = owner.FindLimits(socket);
     }
 
     /// <inheritdoc/>
@@ -45,6 +48,9 @@ internal sealed class PortableConnection : IAsyncConnection
 
     /// <inheritdoc/>
     public CancellationToken ConnectionClosed => _closed.Token;
+
+    /// <inheritdoc/>
+    public SslStream? TlsStream { get; }
 
     /// <summary>Completes when the connection was shut down and closed.</summary>
     public Task Done => _done.Task;
@@ -82,7 +88,7 @@ internal sealed class PortableConnection : IAsyncConnection
     {
         if (exception is not null)
         {
-            _session.ReportHandlerFailure(Socket, _clientAddress, exception);
+            _owner.ReportHandlerFailure(Socket, _clientAddress, exception);
         }
 
         try
@@ -96,8 +102,21 @@ internal sealed class PortableConnection : IAsyncConnection
 
         await Output.CompleteAsync().ConfigureAwait(false);
         await Input.CompleteAsync().ConfigureAwait(false);
+        if (TlsStream is { } tls)
+        {
+            try
+            {
+                // close_notify, so the client sees a clean end rather than a truncation.
+                await tls.ShutdownAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException || SocketErrors.IsSocketLevel(e))
+            {
+                // The client may be gone already.
+            }
+        }
+
         await _stream.DisposeAsync().ConfigureAwait(false);
-        _session.ConnectionClosed(this);
+        _owner.ConnectionClosed(this);
         _done.TrySetResult();
     }
 }

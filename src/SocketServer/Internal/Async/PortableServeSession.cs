@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal.Limits;
@@ -13,15 +12,13 @@ namespace SocketServer.Internal.Async;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The stop source has no timer and may be cancelled at any time (Shutdown after the end), so it is never disposed.")]
 internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
 {
-    private static readonly TimeSpan s_stopGrace = TimeSpan.FromSeconds(5);
-
     private readonly BaseServer _server;
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _acceptStop = new();
     private readonly SemaphoreSlim _slotFreed = new(0, 1);
     private bool _pausedAtLimit;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ConcurrentDictionary<PortableConnection, byte> _connections = new();
+    private readonly PortableConnections _connections;
     private CancellationTokenRegistration _cancellation;
     private Exception? _exitException;
 
@@ -30,6 +27,7 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
     {
         _server = server;
         Dispatcher = new PortableDispatcher(this);
+        _connections = new PortableConnections(server, ReportHandlerFailure);
     }
 
     /// <inheritdoc/>
@@ -74,59 +72,9 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
     public void HandlerFailed(object request, EndPoint? clientAddress, Exception exception) =>
         ReportHandlerFailure(request, clientAddress, exception);
 
-    /// <summary>The limits state of an admitted connection, or null.</summary>
-    public ConnectionState? FindLimits(Socket connection) => _server.FindConnection(connection);
-
-    /// <summary>Starts an async stream handler on a new connection over <paramref name="socket"/>.</summary>
-    public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress)
-    {
-        var connection = new PortableConnection(this, socket, clientAddress);
-        _connections.TryAdd(connection, 0);
-        AmbientRequest.Prepare(handler);
-        AmbientRequest.Connection = connection;
-        Exception? failure = null;
-        try
-        {
-            _server.InvokeFinishRequest(socket, clientAddress);
-        }
-        catch (Exception e)
-        {
-            failure = e;
-        }
-        finally
-        {
-            AmbientRequest.Prepare(null);
-        }
-
-        if (AmbientRequest.Connection is not null)
-        {
-            AmbientRequest.Connection = null;
-            connection.HandlerCompleted(failure);
-        }
-        else if (failure is not null)
-        {
-            ReportHandlerFailure(socket, clientAddress, failure);
-        }
-
-        if (_stop.IsCancellationRequested)
-        {
-            connection.Stop();
-        }
-    }
-
-    /// <summary>A connection is done: the server shuts it down and closes it.</summary>
-    public void ConnectionClosed(PortableConnection connection)
-    {
-        _connections.TryRemove(connection, out _);
-        try
-        {
-            _server.InvokeShutdownRequest(connection.Socket);
-        }
-        catch (Exception e)
-        {
-            ReportHandlerFailure(connection.Socket, null, e);
-        }
-    }
+    /// <summary>Starts an async stream handler on a new connection over <paramref name="socket"/> (after a TLS handshake when the server has TLS).</summary>
+    public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress) =>
+        _connections.Start(handler, socket, clientAddress);
 
     /// <summary>Reports a handler's failure with <c>HandleError</c>; a <see cref="ServerExitException"/> stops serving.</summary>
     public void ReportHandlerFailure(object request, EndPoint? clientAddress, Exception exception)
@@ -171,7 +119,7 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
         }
         finally
         {
-            await StopConnectionsAsync().ConfigureAwait(false);
+            await _connections.StopAsync().ConfigureAwait(false);
             await _cancellation.DisposeAsync().ConfigureAwait(false);
             _server.EndAsyncSession(this);
             if (_exitException is { } exit)
@@ -288,27 +236,6 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
         {
             ReportHandlerFailure(request, clientAddress, e);
             _server.InvokeShutdownRequest(request);
-        }
-    }
-
-    private async Task StopConnectionsAsync()
-    {
-        PortableConnection[] connections = [.. _connections.Keys];
-        foreach (PortableConnection connection in connections)
-        {
-            connection.Stop();
-        }
-
-        try
-        {
-            await Task.WhenAll(connections.Select(c => c.Done)).WaitAsync(s_stopGrace).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            foreach (PortableConnection connection in _connections.Keys)
-            {
-                connection.Abort();
-            }
         }
     }
 

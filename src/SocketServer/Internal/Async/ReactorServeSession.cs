@@ -17,6 +17,7 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
     private readonly BaseServer _server;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<ServerStreamConnection>[] _connections;
+    private readonly PortableConnections _tlsConnections;
     private readonly ReactorGroup _group;
     private readonly int _listenerFd;
     private readonly bool _datagram;
@@ -33,6 +34,7 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
     {
         _server = server;
         Dispatcher = new AsyncDispatcher(this);
+        _tlsConnections = new PortableConnections(server, ReportHandlerFailure);
         _group = new ReactorGroup(loopCount, "socketserver-loop", ReportLoopException);
         _connections = new HashSet<ServerStreamConnection>[_group.Loops.Count];
         for (int i = 0; i < _connections.Length; i++)
@@ -47,6 +49,12 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
 
     /// <inheritdoc/>
     public RequestDispatcher Dispatcher { get; }
+
+    /// <summary>
+    /// The TLS connections of async handlers: served off the loops, over an <see cref="System.Net.Security.SslStream"/>
+    /// (the handshake and the encryption would stall every other connection of a loop).
+    /// </summary>
+    public PortableConnections TlsConnections => _tlsConnections;
 
     /// <summary>The loops.</summary>
     public ReactorGroup Group => _group;
@@ -371,6 +379,8 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
             }
 
             done.Wait();
+            // No accept any more: end the TLS connections (off the loops) the same way.
+            _tlsConnections.StopAsync().GetAwaiter().GetResult();
             _group.Dispose();
             if (!_server.IsClosed)
             {

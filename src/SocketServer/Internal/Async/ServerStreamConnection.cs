@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using SocketServer.Internal.Limits;
 using SocketServer.Internal.Reactor;
@@ -34,6 +35,10 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
 
     /// <summary>The request as the server's hooks know it: the accepted socket.</summary>
     public Socket Socket => _socket;
+
+    /// <inheritdoc/>
+    /// <remarks>Always null: TLS connections are served by <see cref="PortableConnections"/>, off the loops.</remarks>
+    public SslStream? TlsStream => null;
 
     /// <inheritdoc/>
     public void HandlerCompleted(Exception? exception)
