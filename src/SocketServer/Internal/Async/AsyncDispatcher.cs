@@ -46,19 +46,7 @@ internal sealed class AsyncDispatcher(ReactorServeSession session) : RequestDisp
         if (handler is AsyncDatagramRequestHandler && session.IsOnLoopThread())
         {
             // As the synchronous dispatcher, on the loop: the handler starts here and does not block.
-            AmbientRequest.Prepare(handler);
-            AmbientRequest.DatagramHost = session;
-            try
-            {
-                server.InvokeFinishRequest(request, clientAddress);
-            }
-            finally
-            {
-                AmbientRequest.Prepare(null);
-                AmbientRequest.DatagramHost = null;
-            }
-
-            server.InvokeShutdownRequest(request);
+            HandlerFailures.ServeDatagram(server, handler, session, request, clientAddress);
             return;
         }
 

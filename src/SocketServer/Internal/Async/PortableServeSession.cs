@@ -77,29 +77,12 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
         _connections.Start(handler, socket, clientAddress);
 
     /// <summary>Reports a handler's failure with <c>HandleError</c>; a <see cref="ServerExitException"/> stops serving.</summary>
-    public void ReportHandlerFailure(object request, EndPoint? clientAddress, Exception exception)
-    {
-        if (exception is ServerExitException exit)
+    public void ReportHandlerFailure(object request, EndPoint? clientAddress, Exception exception) =>
+        HandlerFailures.Report(_server, request, clientAddress, exception, exit =>
         {
             Interlocked.CompareExchange(ref _exitException, exit, null);
             RequestStop();
-            return;
-        }
-
-        if (_server.IsLimitFailure(request, exception))
-        {
-            return;
-        }
-
-        try
-        {
-            _server.InvokeHandleError(request, clientAddress, exception);
-        }
-        catch (Exception e)
-        {
-            ErrorReport.WriteThreadException(Console.Error, clientAddress, e);
-        }
-    }
+        });
 
     private async Task RunAsync()
     {
@@ -254,19 +237,7 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
 
             if (handler is AsyncDatagramRequestHandler)
             {
-                AmbientRequest.Prepare(handler);
-                AmbientRequest.DatagramHost = session;
-                try
-                {
-                    server.InvokeFinishRequest(request, clientAddress);
-                }
-                finally
-                {
-                    AmbientRequest.Prepare(null);
-                    AmbientRequest.DatagramHost = null;
-                }
-
-                server.InvokeShutdownRequest(request);
+                HandlerFailures.ServeDatagram(server, handler, session, request, clientAddress);
                 return;
             }
 

@@ -297,30 +297,8 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
     }
 
     /// <summary>Reports a handler's failure with <c>HandleError</c>; a <see cref="ServerExitException"/> stops serving.</summary>
-    public void ReportHandlerFailure(object request, EndPoint? clientAddress, Exception exception)
-    {
-        if (exception is ServerExitException exit)
-        {
-            Exit(exit);
-            return;
-        }
-
-        if (_server.IsLimitFailure(request, exception))
-        {
-            // Counted and reported when the limit ended the connection.
-            return;
-        }
-
-        try
-        {
-            _server.InvokeHandleError(request, clientAddress, exception);
-        }
-        catch (Exception e)
-        {
-            // On a loop thread nothing may escape: a failing HandleError is reported as a thread exception would be.
-            ErrorReport.WriteThreadException(Console.Error, clientAddress, e);
-        }
-    }
+    public void ReportHandlerFailure(object request, EndPoint? clientAddress, Exception exception) =>
+        HandlerFailures.Report(_server, request, clientAddress, exception, Exit);
 
     /// <summary>A connection is done: the server shuts it down and closes it. Loop thread.</summary>
     public void ConnectionClosed(ServerStreamConnection connection)
