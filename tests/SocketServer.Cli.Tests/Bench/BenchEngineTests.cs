@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using SocketServer.Cli.Tests.Infrastructure;
 using SocketServer.Protocols;
@@ -179,7 +181,7 @@ public sealed class BenchEngineTests
     public void ARefusedConnectionIsAConnectErrorForTheReactorEngine(string mode)
     {
         SkipUnlessSupported("reactor");
-        string target = ClosedPort();
+        using Socket refusing = RefusingPort(out string target);
 
         BenchRun run = BenchRun.Invoke(mode, "--target", target, "--engine", "reactor", "-d", "30", "--warmup", "0", "-c", "4", "--json");
 
@@ -194,7 +196,7 @@ public sealed class BenchEngineTests
     public void ConnRateCountsEveryRefusedConnectionUntilTheDuration()
     {
         SkipUnlessSupported("reactor");
-        string target = ClosedPort();
+        using Socket refusing = RefusingPort(out string target);
 
         BenchRun run = BenchRun.Invoke("connrate", "--target", target, "--engine", "reactor", "-d", "0.5", "--warmup", "0", "-c", "2", "--json");
 
@@ -213,10 +215,18 @@ public sealed class BenchEngineTests
         Assert.Contains("turbo", run.Stderr, StringComparison.Ordinal);
     }
 
-    private static string ClosedPort()
+    /// <summary>
+    /// A port that refuses every connection for as long as the returned socket lives: bound, never listening. Holding
+    /// the bind matters: a port merely closed again could be taken by a parallel test, or picked by the kernel as the
+    /// source port of one of the thousands of connects (a TCP self-connect, which succeeds), and either one turns a
+    /// refusal into another kind of error.
+    /// </summary>
+    private static Socket RefusingPort(out string target)
     {
-        using InProcessServer server = InProcessServer.Tcp<EchoStreamHandler>();
-        return server.Target;
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        target = $"tcp://127.0.0.1:{((IPEndPoint)socket.LocalEndPoint!).Port}";
+        return socket;
     }
 
     private static void SkipUnlessSupported(string engine)
