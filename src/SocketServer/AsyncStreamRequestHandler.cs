@@ -17,8 +17,9 @@ namespace SocketServer;
 /// <para>Under <see cref="BaseServer.ServeAsync"/> on Linux the handler runs on the server's event loop, with no
 /// thread of its own: its code after an <c>await</c> on <see cref="Input"/> runs inline on the loop's thread, so it
 /// must not block (no <c>Thread.Sleep</c>, no synchronous I/O, no <c>.Result</c>); a slow step belongs on the
-/// thread pool (<c>await Task.Run(...)</c>). Flushing <see cref="Output"/> sends at the end of the loop's batch, one
-/// system call for all the messages written; the flush waits while too much output is pending (back-pressure).</para>
+/// thread pool (<c>await Task.Run(...)</c>). Flushing <see cref="Output"/> sends once the handler's code run by the
+/// arrival of data yields (it awaits again), one system call for all the messages written meanwhile; the flush waits
+/// while too much output is pending (back-pressure).</para>
 /// <para>Under <see cref="BaseServer.ServeForever()"/>, <see cref="BaseServer.HandleRequest"/> and the threading or
 /// forking servers, <see cref="BaseRequestHandler.Serve"/> gives the handler pipes over the socket and runs it to
 /// completion on the request's thread, so one handler type works in every mode.</para>

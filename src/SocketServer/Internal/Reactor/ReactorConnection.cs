@@ -6,9 +6,9 @@ namespace SocketServer.Internal.Reactor;
 
 /// <summary>
 /// A connected stream socket (TCP or Unix) driven by one <see cref="EventLoop"/>: what arrives is read into
-/// <see cref="Input"/>, what the application flushes to <see cref="Output"/> is written at the end of the loop's
-/// batch. Usable for accepted and for connected (client) sockets alike; the descriptor stays the caller's to close,
-/// after <see cref="Detach"/>.
+/// <see cref="Input"/>, what the application flushes to <see cref="Output"/> is written once the read that ran it
+/// returns (or at the end of the loop's batch). Usable for accepted and for connected (client) sockets alike; the
+/// descriptor stays the caller's to close, after <see cref="Detach"/>.
 /// </summary>
 /// <remarks>
 /// <para>Both pipes use <see cref="PipeScheduler.Inline"/>: the application's continuation after
@@ -42,6 +42,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
     private bool _readEnded;
     private bool _waitingWritable;
     private bool _outputFinished;
+    private bool _reading;
     private int _flushRequested;
     private int _resumeRequested;
     private int _aborted;
@@ -66,7 +67,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
     /// <summary>What the peer sent; completed at end of stream, or with an <see cref="IOException"/> when reading failed.</summary>
     public PipeReader Input => _input.Reader;
 
-    /// <summary>What goes to the peer; flushing sends at the end of the loop's batch.</summary>
+    /// <summary>What goes to the peer; a flush sends when the read that ran the application returns, or at the end of the loop's batch.</summary>
     public PipeWriter Output => _outputWriter;
 
     /// <summary>Cancelled when the connection fails (reset, failed write) or is aborted.</summary>
@@ -119,8 +120,8 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
     }
 
     /// <summary>
-    /// Asks the loop to write what the application flushed, at the end of the current batch (or soon, from another
-    /// thread). Called by <see cref="Output"/>'s flush and completion.
+    /// Asks the loop to write what the application flushed: when this connection's read returns if the flush came from
+    /// the application running inside it, else at the end of the current batch (or soon, from another thread). Called by <see cref="Output"/>'s flush and completion.
     /// </summary>
     public void ScheduleFlush()
     {
@@ -128,6 +129,12 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
         {
             if (Loop.IsOnLoopThread)
             {
+                if (_reading)
+                {
+                    // Our own read is running the application inline: the read flushes when it returns.
+                    return;
+                }
+
                 Loop.RunAtEndOfBatch(this);
             }
             else
@@ -161,7 +168,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
         if ((events & (ReactorNative.EpollIn | ReactorNative.EpollRdHup | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0 && !_readPaused)
         {
             // When the peer's FIN came with this edge, no later edge will announce it: read up to the end.
-            ReadAvailable(untilEmpty: (events & (ReactorNative.EpollRdHup | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0);
+            ReadAndFlush(untilEmpty: (events & (ReactorNative.EpollRdHup | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0);
         }
 
         if ((events & (ReactorNative.EpollOut | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0 && _waitingWritable)
@@ -186,7 +193,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
             }
 
             // Whatever arrived while paused raised its edge then: read until EAGAIN.
-            ReadAvailable(untilEmpty: true);
+            ReadAndFlush(untilEmpty: true);
         }
 
         if (Interlocked.Exchange(ref _flushRequested, 0) != 0 && !_waitingWritable)
@@ -221,6 +228,31 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
     /// <summary>Everything flushed so far was sent (or output finished). Loop thread; must not allocate.</summary>
     protected virtual void OnSendCaughtUp()
     {
+    }
+
+    /// <summary>
+    /// Reads what arrived (running the application inline) and then sends at once whatever the application flushed
+    /// meanwhile: every reply to one read leaves in one system call, and it leaves now rather than at the end of the
+    /// loop's batch, where it would wait behind the reads of every other connection of the batch while its client
+    /// sits idle. Flushes from anywhere else (another connection's handler, a timer, another thread) still go to the
+    /// end of the batch.
+    /// </summary>
+    private void ReadAndFlush(bool untilEmpty)
+    {
+        _reading = true;
+        try
+        {
+            ReadAvailable(untilEmpty);
+        }
+        finally
+        {
+            _reading = false;
+        }
+
+        if (Interlocked.Exchange(ref _flushRequested, 0) != 0 && !_waitingWritable)
+        {
+            FlushOutput();
+        }
     }
 
     private unsafe void ReadAvailable(bool untilEmpty)

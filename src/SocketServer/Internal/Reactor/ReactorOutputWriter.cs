@@ -4,8 +4,9 @@ namespace SocketServer.Internal.Reactor;
 
 /// <summary>
 /// The <see cref="PipeWriter"/> a connection's application writes to: the output pipe's writer, except that a flush
-/// (or completion) also asks the connection's loop to write what is pending at the end of its current batch of events,
-/// instead of writing at once. Messages written while handling one batch leave in one <c>writev</c>. The flush's own
+/// (or completion) also asks the connection's loop to write what is pending, instead of writing at once: when the
+/// connection's read that runs the application returns, or at the end of the loop's current batch of events for a
+/// flush from elsewhere. Messages written in reply to one read leave in one <c>writev</c>. The flush's own
 /// result is the pipe's: incomplete while more than the pipe's pause threshold waits to be sent (back-pressure).
 /// </summary>
 internal sealed class ReactorOutputWriter(PipeWriter inner, ReactorConnection connection) : PipeWriter
