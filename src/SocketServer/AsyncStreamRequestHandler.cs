@@ -39,6 +39,11 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     private ConnectionState? _limits;
 
     /// <summary>What the client sent. <see cref="ReadResult.IsCompleted"/> marks its end of stream (it shut down sending).</summary>
+    /// <remarks>
+    /// Under <see cref="BaseServer.ServeAsync"/> with the server's <see cref="ServerLimits"/>, a <c>ReadAsync</c> that
+    /// waits counts as a receive, as the read helpers' do: the idle timeout, the first-unit deadline (each read that
+    /// returns bytes is one unit) and a drain apply to a handler that reads <see cref="Input"/> itself.
+    /// </remarks>
     public PipeReader Input { get; private set; } = null!;
 
     /// <summary>What goes to the client; data leaves when flushed.</summary>
@@ -46,6 +51,9 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
 
     /// <summary>Cancelled when the connection fails (reset by the peer, a failed send) or the server stops serving it.</summary>
     public CancellationToken ConnectionClosed { get; private set; }
+
+    /// <summary>What the read helpers read: <see cref="Input"/> without the limits' wrapper, since they track their reads themselves.</summary>
+    private PipeReader HelperInput => Input is LimitedPipeReader limited ? limited.Inner : Input;
 
     /// <summary>Runs before <see cref="HandleAsync"/>, as <see cref="BaseRequestHandler"/>'s Setup.</summary>
     /// <returns>A task that completes when set-up is done.</returns>
@@ -86,7 +94,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
             maxLength = limits!.MaxLineLength!.Value;
         }
 
-        PipeReader input = Input;
+        PipeReader input = HelperInput;
         ConsumePending(input);
         long seen = 0;
         while (true)
@@ -141,7 +149,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
         ConnectionState? limits = _limits;
-        PipeReader input = Input;
+        PipeReader input = HelperInput;
         ConsumePending(input);
         long seen = 0;
         while (true)
@@ -192,10 +200,11 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
         if (AmbientRequest.Connection is { } connection)
         {
             AmbientRequest.Connection = null;
-            Input = connection.Input;
+            _limits = connection.Limits;
+            // Under limits, a handler that reads Input itself is seen by them too (the read helpers use the inner reader).
+            Input = _limits is null ? connection.Input : new LimitedPipeReader(connection.Input, _limits);
             Output = connection.Output;
             ConnectionClosed = connection.ConnectionClosed;
-            _limits = connection.Limits;
             TlsStream = connection.TlsStream;
             StartOnConnection(connection);
             return;
@@ -286,7 +295,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     internal async ValueTask<ReadResult?> ReadAvailableAsync()
     {
         ConnectionState? limits = _limits;
-        ReadResult? result = await ReadTrackedAsync(Input, limits, 0).ConfigureAwait(false);
+        ReadResult? result = await ReadTrackedAsync(HelperInput, limits, 0).ConfigureAwait(false);
         if (result is { Buffer.IsEmpty: false })
         {
             limits?.UnitCompleted();

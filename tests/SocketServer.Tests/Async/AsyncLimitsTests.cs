@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using SocketServer.Internal.Limits;
 using SocketServer.Tests.Infrastructure;
@@ -304,8 +305,84 @@ public sealed class AsyncLimitsTests
         Assert.InRange(FileDescriptors.Count() - before, int.MinValue, 0);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AHandlerReadingInputItselfIsClosedAfterTheIdleTimeout(bool portable)
+    {
+        using var server = DirectReaderServer(limits => limits.IdleTimeout = TimeSpan.FromSeconds(30), portable);
+        Task serving = server.ServeAsync();
+        using Socket idle = Clients.ConnectStream(server.ServerAddress);
+        RoundTrip(idle, "hello\n");
+        ConnectionState state = server.WaitForConnections(1)[0];
+        Eventually.True(() => state.IsReading, "the handler's own ReadAsync waits");
+        server.AdvanceSeconds(30);
+        Assert.False(state.WasClosedIdle, "closed before the timeout");
+        server.AdvanceSeconds(1);
+        Assert.True(state.WasClosedIdle);
+        Assert.Equal(0, idle.Receive(new byte[16]));
+        Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
+        Stop(server, serving);
+        Assert.Empty(_failures);
+        Assert.Empty(server.Errors);
+        Assert.Equal(1, server.Tracker.ClosedIdleCount);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AHandlerReadingInputItselfHasASilentClientCutAtTheFirstUnitDeadline(bool portable)
+    {
+        using var server = DirectReaderServer(limits =>
+        {
+            limits.FirstUnitTimeout = TimeSpan.FromSeconds(10);
+            limits.IdleTimeout = null;
+        }, portable);
+        Task serving = server.ServeAsync();
+        using Socket silent = Clients.ConnectStream(server.ServerAddress);
+        ConnectionState state = server.WaitForConnections(1)[0];
+        Eventually.True(() => state.IsReading, "the handler's own ReadAsync waits for the first bytes");
+        server.AdvanceSeconds(10);
+        Assert.False(state.WasAborted, "aborted before the deadline");
+        server.AdvanceSeconds(1);
+        Assert.True(state.WasAborted);
+        AssertClosedByServer(silent);
+        Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
+        var failure = Assert.IsType<ConnectionLimitException>(Assert.Single(_failures));
+        Assert.Equal("FirstUnitTimeout", failure.LimitName);
+        AssertServesAGoodClient(server);
+        Stop(server, serving);
+        Assert.Empty(server.Errors);
+        AssertLimit("FirstUnitTimeout", server);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ADrainClosesAnIdleHandlerReadingInputItselfAsIdle(bool portable)
+    {
+        using var server = DirectReaderServer(limits => { }, portable);
+        Task serving = server.ServeAsync();
+        using Socket idle = Clients.ConnectStream(server.ServerAddress);
+        RoundTrip(idle, "quick\n");
+        ConnectionState state = server.WaitForConnections(1)[0];
+        Eventually.True(() => state.IsReading, "the handler's own ReadAsync waits");
+
+        Task<DrainResult> drain = server.ShutdownAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, idle.Receive(new byte[16]));
+        Assert.True(drain.Wait(TestTimeouts.Long), "the drain waited for an idle connection");
+        Assert.True(serving.Wait(TestTimeouts.Long), "ServeAsync did not complete");
+        Assert.Equal(1, drain.Result.ClosedIdle);
+        Assert.Equal(0, drain.Result.Aborted);
+        Assert.Empty(_failures);
+        Assert.Empty(server.Errors);
+    }
+
     private LimitedServer Server(Action<ServerLimits> configure, bool portable = false) =>
         new(() => new AsyncRecordingLineEchoHandler(_failures), configure) { UsePortableAsyncTransport = portable };
+
+    private LimitedServer DirectReaderServer(Action<ServerLimits> configure, bool portable) =>
+        new(() => new AsyncDirectEchoHandler(_failures), configure) { UsePortableAsyncTransport = portable };
 
     private static void Stop(LimitedServer server, Task serving)
     {
@@ -342,6 +419,38 @@ public sealed class AsyncLimitsTests
     {
         Assert.Equal(1, server.Tracker.AbortedCount);
         Assert.Contains(limitName, server.Diagnostics, StringComparison.Ordinal);
+    }
+
+    /// <summary>Echoes what arrives, reading <see cref="AsyncStreamRequestHandler.Input"/> itself (no read helper); records what ended it.</summary>
+    private sealed class AsyncDirectEchoHandler(ConcurrentQueue<Exception> failures) : AsyncStreamRequestHandler
+    {
+        protected override async ValueTask HandleAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    ReadResult result = await Input.ReadAsync();
+                    foreach (ReadOnlyMemory<byte> segment in result.Buffer)
+                    {
+                        Output.Write(segment.Span);
+                    }
+
+                    Input.AdvanceTo(result.Buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        return;
+                    }
+
+                    await Output.FlushAsync();
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+                throw;
+            }
+        }
     }
 
     /// <summary>Echoes lines read with the default <see cref="AsyncStreamRequestHandler.ReadLineAsync"/>; records what ended it.</summary>
