@@ -36,6 +36,8 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     private SequencePosition _pendingConsumed;
     private bool _hasPendingConsumed;
     private ConnectionState? _limits;
+    private IAsyncConnection? _connection;
+    private Socket? _requestSocket;
 
     /// <summary>What the client sent. <see cref="ReadResult.IsCompleted"/> marks its end of stream (it shut down sending).</summary>
     public PipeReader Input { get; private set; } = null!;
@@ -196,6 +198,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
             ConnectionClosed = connection.ConnectionClosed;
             _limits = connection.Limits;
             TlsStream = connection.TlsStream;
+            _connection = connection;
             StartOnConnection(connection);
             return;
         }
@@ -205,6 +208,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
             throw new InvalidOperationException($"{GetType().Name} serves stream sockets; this request is a {Request.GetType().Name}.");
         }
 
+        _requestSocket = socket;
         using Stream stream = OpenStream(socket);
         Input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
         Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
@@ -216,6 +220,11 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
         finally
         {
             SendCloseNotify();
+            if (!ReferenceEquals(TlsStream, stream))
+            {
+                // Started by StartTlsAsync: the TLS stream is this handler's (it never owns the socket).
+                TlsStream?.Dispose();
+            }
         }
     }
 
@@ -260,7 +269,8 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
             failure = e;
         }
 
-        connection.HandlerCompleted(failure);
+        // After STARTTLS on the reactor the request belongs to the connection the socket moved to.
+        (_connection ?? connection).HandlerCompleted(failure);
     }
 
     private async ValueTask RunAsync()
