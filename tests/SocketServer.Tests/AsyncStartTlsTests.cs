@@ -178,6 +178,28 @@ public sealed class AsyncStartTlsTests : IDisposable
     }
 
     [Theory]
+    [MemberData(nameof(ServeAsyncModes))]
+    public async Task StoppingWhileAClientIsInItsStartTlsClosesItOnce(string mode)
+    {
+        FileDescriptors.SkipUnlessCountable();
+        await using var serving = Serving.Start(mode, ServerOptions());
+        int before = WarmUp(serving);
+        using (Socket silent = Clients.ConnectStream(serving.Server.ServerAddress))
+        {
+            Greet(silent);
+            SendPlain(silent, "STARTTLS\r\n");
+            Assert.Equal("220 go ahead", ReadPlainLine(silent));
+
+            // Wherever the upgrade is (moving off the loop, or in the handshake), stopping ends it and closes the socket once.
+            await serving.StopAsync(expectedCloses: 1, closedBeforeStop: false);
+            TlsFaultTests.AssertClosedByServer(silent);
+        }
+
+        Assert.True(TlsFaultTests.SocketDescriptors() <= before, $"sockets before: {before}, now: {TlsFaultTests.SocketDescriptors()}");
+        Assert.All(serving.Events.Errors, static e => Assert.IsAssignableFrom<IOException>(e));
+    }
+
+    [Theory]
     [MemberData(nameof(Modes))]
     public async Task StartTlsTwiceIsAClearError(string mode)
     {
@@ -330,10 +352,17 @@ public sealed class AsyncStartTlsTests : IDisposable
                 : new Serving(server, events, null, server.ServeAsync(TestContext.Current.CancellationToken));
         }
 
-        /// <summary>Stops serving; then exactly <paramref name="expectedCloses"/> more connections were closed, each once.</summary>
-        public async Task StopAsync(int expectedCloses)
+        /// <summary>
+        /// Stops serving (after those connections were closed, or before: then stopping closes them); exactly
+        /// <paramref name="expectedCloses"/> more connections were closed, each once.
+        /// </summary>
+        public async Task StopAsync(int expectedCloses, bool closedBeforeStop = true)
         {
-            Events.WaitForClosed(expectedCloses);
+            if (closedBeforeStop)
+            {
+                Events.WaitForClosed(expectedCloses);
+            }
+
             _stopped = true;
             if (_runner is not null)
             {
@@ -343,6 +372,11 @@ public sealed class AsyncStartTlsTests : IDisposable
             {
                 Server.Shutdown();
                 await _serving!.WaitAsync(TestTimeouts.Long);
+            }
+
+            if (!closedBeforeStop)
+            {
+                Events.WaitForClosed(expectedCloses);
             }
 
             Assert.Equal(0, Events.ConnectionClosed.CurrentCount);

@@ -74,9 +74,24 @@ internal sealed class PortableConnection : IAsyncConnection
     /// the connection stays as it was, for the handler's end to close it.
     /// </summary>
     /// <exception cref="TlsHandshakeException">The handshake failed or timed out.</exception>
+    /// <exception cref="IOException">The server stopped serving the connection during the handshake.</exception>
     public async ValueTask StartTlsAsync(TlsOptions options, byte[] early, CancellationToken cancellationToken)
     {
-        SslStream tls = await TlsUpgrade.HandshakeAsync(Socket, TlsUpgrade.Concat(early, _carried), options, _clientAddress, cancellationToken).ConfigureAwait(false);
+        SslStream tls;
+        using (var stopped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token))
+        {
+            try
+            {
+                tls = await TlsUpgrade.HandshakeAsync(Socket, TlsUpgrade.Concat(early, _carried), options, _clientAddress, stopped.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (_closed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // Stop cancels the token before it shuts the socket's receive side down: say the server stopped,
+                // rather than report the end of stream the handshake would see as the client's failure.
+                throw new IOException($"StartTlsAsync: the server stopped serving {_clientAddress} during the TLS handshake.", e);
+            }
+        }
+
         _carried = [];
         PipeReader plainInput = Input;
         PipeWriter plainOutput = Output;
