@@ -23,7 +23,8 @@ namespace SocketServer;
 /// forking servers, <see cref="BaseRequestHandler.Serve"/> gives the handler pipes over the socket and runs it to
 /// completion on the request's thread, so one handler type works in every mode.</para>
 /// <para>When the server has <see cref="TcpServer.Tls"/>, the pipes carry plaintext over TLS in every mode; see
-/// <see cref="IsTls"/>.</para>
+/// <see cref="IsTls"/>. A plaintext connection can be upgraded from the handler with <see cref="StartTlsAsync"/>
+/// (STARTTLS).</para>
 /// </remarks>
 public partial class AsyncStreamRequestHandler : BaseRequestHandler
 {

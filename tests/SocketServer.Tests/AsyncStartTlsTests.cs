@@ -20,6 +20,9 @@ public sealed class AsyncStartTlsTests : IDisposable
 
     public static TheoryData<string> Modes => new() { "sync", "threading", "portable", "reactor" };
 
+    /// <summary>Every mode, and ServeAsync's transports on a Unix socket too.</summary>
+    public static TheoryData<string> ModesAndUnix => new() { "sync", "threading", "portable", "reactor", "portable-unix", "reactor-unix" };
+
     /// <summary>ServeAsync's transports, where the server's limits apply to an async handler's reads.</summary>
     public static TheoryData<string> ServeAsyncModes => new() { "portable", "reactor" };
 
@@ -31,15 +34,25 @@ public sealed class AsyncStartTlsTests : IDisposable
     private CancellationToken Token => _timeout.Token;
 
     [Theory]
-    [MemberData(nameof(Modes))]
+    [MemberData(nameof(ModesAndUnix))]
     public async Task UpgradesAPlaintextConversationAndEchoesOverTls(string mode)
     {
-        await using var serving = Serving.Start(mode, ServerOptions());
+        using var directory = new TempDirectory();
+        await using var serving = Serving.Start(mode, ServerOptions(), unixDirectory: directory);
         using (Socket socket = Clients.ConnectStream(serving.Server.ServerAddress))
         {
             Greet(socket);
             SendPlain(socket, "MAIL before\r\n");
             Assert.Equal("250 plain: MAIL before", ReadPlainLine(socket));
+            SendPlain(socket, "INFO\r\n");
+            string plainInfo = ReadPlainLine(socket);
+            Assert.StartsWith("tls=False protocol=None", plainInfo, StringComparison.Ordinal);
+            if (mode.StartsWith("reactor", StringComparison.Ordinal))
+            {
+                // In plaintext the reactor serves the connection on its loop: the upgrade has to move it.
+                Assert.Contains("thread=socketserver-loop", plainInfo, StringComparison.Ordinal);
+            }
+
             SendPlain(socket, "STARTTLS\r\n");
             Assert.Equal("220 go ahead", ReadPlainLine(socket));
 
@@ -335,17 +348,21 @@ public sealed class AsyncStartTlsTests : IDisposable
 
         public TlsEvents Events { get; }
 
-        public static Serving Start(string mode, TlsOptions options, Action<BaseServer>? configure = null)
+        public static Serving Start(string mode, TlsOptions options, Action<BaseServer>? configure = null, TempDirectory? unixDirectory = null)
         {
-            if (mode == "reactor")
+            if (mode.StartsWith("reactor", StringComparison.Ordinal))
             {
                 Assert.SkipUnless(ReactorNative.IsSupported, "the reactor runs on 64-bit Linux");
             }
 
             static BaseRequestHandler Handlers() => new AsyncSmtpLikeHandler();
-            (BaseServer server, TlsEvents events) = mode == "threading"
-                ? Pair(new TlsThreadingTcpServer(options, Handlers) { TlsOnAccept = false })
-                : Pair(new TlsTcpServer(options, Handlers) { TlsOnAccept = false, UsePortableAsyncTransport = mode == "portable" });
+            bool portable = mode.StartsWith("portable", StringComparison.Ordinal);
+            (BaseServer server, TlsEvents events) = mode switch
+            {
+                "threading" => Pair(new TlsThreadingTcpServer(options, Handlers) { TlsOnAccept = false }),
+                "portable-unix" or "reactor-unix" => Pair(new TlsUnixStreamServer(unixDirectory!.NewSocketPath("starttls"), options, Handlers) { TlsOnAccept = false, UsePortableAsyncTransport = portable }),
+                _ => Pair(new TlsTcpServer(options, Handlers) { TlsOnAccept = false, UsePortableAsyncTransport = portable }),
+            };
             configure?.Invoke(server);
             return mode is "sync" or "threading"
                 ? new Serving(server, events, new ServerRunner(server), null)
@@ -401,6 +418,8 @@ public sealed class AsyncStartTlsTests : IDisposable
         private static (BaseServer, TlsEvents) Pair(TlsTcpServer server) => (server, server.Events);
 
         private static (BaseServer, TlsEvents) Pair(TlsThreadingTcpServer server) => (server, server.Events);
+
+        private static (BaseServer, TlsEvents) Pair(TlsUnixStreamServer server) => (server, server.Events);
     }
 
     /// <summary>
