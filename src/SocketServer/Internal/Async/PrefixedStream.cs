@@ -1,16 +1,13 @@
 namespace SocketServer.Internal.Async;
 
 /// <summary>
-/// A stream that reads <see cref="Prefix"/> first, then its inner stream; writes go straight to the inner stream.
+/// A stream that reads a prefix (bytes already received) first, then its inner stream; writes go straight to the inner stream.
 /// STARTTLS hands it to the TLS handshake when the client's first TLS bytes were already read off the socket (into a
 /// pipe's buffer) before the upgrade began, so that the handshake still sees them.
 /// </summary>
 internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
 {
     private ReadOnlyMemory<byte> _prefix = prefix;
-
-    /// <summary>What is left of the prefix to be read.</summary>
-    public ReadOnlyMemory<byte> Prefix => _prefix;
 
     /// <inheritdoc/>
     public override bool CanRead => true;
@@ -81,13 +78,6 @@ internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) 
         }
 
         base.Dispose(disposing);
-    }
-
-    /// <inheritdoc/>
-    public override async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync().ConfigureAwait(false);
-        await base.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>

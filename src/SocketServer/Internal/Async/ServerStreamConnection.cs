@@ -176,9 +176,14 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
     /// </summary>
     private void MoveOffLoop(ReactorTlsHandoff handoff)
     {
+        // Everything that can fail comes first, while the connection is still the loop's to close.
+        byte[] rest;
         PortableConnection portable;
         try
         {
+            // What the loop read after the handler's check came after the "go ahead": the client's hello, for the
+            // handshake. Reading it throws when the loop's read failed (a reset): then there is nothing to move.
+            rest = TlsUpgrade.TakeRest(Input);
             // NetworkStream wants Blocking true in .NET's view only, as for connections accepted with TLS (see AsyncDispatcher).
             _socket.Blocking = true;
             portable = _session.TlsConnections.Adopt(_socket, _clientAddress);
@@ -192,8 +197,7 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
         _closed = true;
         Detach();
         _session.ConnectionMoved(this);
-        // What the loop read after the handler's check came after the "go ahead": the client's hello, for the handshake.
-        portable.CarryBytes(TlsUpgrade.TakeRest(Input));
+        portable.CarryBytes(rest);
         Input.Complete();
         handoff.Complete(portable);
     }
