@@ -191,6 +191,47 @@ public sealed class AsyncStartTlsTests : IDisposable
     }
 
     [Theory]
+    [MemberData(nameof(ConcurrentModes))]
+    public async Task AClientThatResetsAfterStartTlsIsClosedOnce(string mode)
+    {
+        FileDescriptors.SkipUnlessCountable();
+        await using var serving = Serving.Start(mode, ServerOptions());
+        int before = WarmUp(serving);
+        using (Socket reset = Clients.ConnectStream(serving.Server.ServerAddress))
+        {
+            Greet(reset);
+            SendPlain(reset, "STARTTLS\r\n");
+            Assert.Equal("220 go ahead", ReadPlainLine(reset));
+            reset.LingerState = new LingerOption(true, 0);
+        }
+
+        // The upgrade fails wherever the reset finds it (moving off the loop, or in the handshake), and is reported.
+        Assert.IsAssignableFrom<IOException>(serving.Events.WaitForError());
+        serving.Events.WaitForClosed(1);
+        Eventually.True(() => serving.Server.Connections.Count == 0, "the connection's slot was given back");
+        Assert.True(TlsFaultTests.SocketDescriptors() <= before, $"sockets before: {before}, now: {TlsFaultTests.SocketDescriptors()}");
+        await serving.StopAsync(expectedCloses: 0);
+        Assert.Single(serving.Events.Errors);
+    }
+
+    [Theory]
+    [MemberData(nameof(ServeAsyncModes))]
+    public async Task AnUpgradedConnectionGivesItsSlotBackForTheNextClient(string mode)
+    {
+        // With room for one connection, the second client is only accepted once the first, upgraded, gave its slot back.
+        await using var serving = Serving.Start(mode, ServerOptions(), static server => server.Limits.MaxConnections = 1);
+        for (int i = 0; i < 2; i++)
+        {
+            PeerRun run = TlsPeers.OpenSsl(serving.Server.ServerAddress, $"client {i}\nQUIT\n", "-starttls", "smtp");
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Contains($"250 tls: client {i}\r\n", run.Stdout, StringComparison.Ordinal);
+        }
+
+        await serving.StopAsync(expectedCloses: 2);
+        Assert.Empty(serving.Events.Errors);
+    }
+
+    [Theory]
     [MemberData(nameof(ServeAsyncModes))]
     public async Task StoppingWhileAClientIsInItsStartTlsClosesItOnce(string mode)
     {
