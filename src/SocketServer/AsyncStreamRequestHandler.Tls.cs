@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -8,15 +9,16 @@ using SocketServer.Internal.Tls;
 
 namespace SocketServer;
 
-/// <summary>TLS: what was negotiated, when the server has <see cref="TcpServer.Tls"/>.</summary>
+/// <summary>TLS: what was negotiated, when the server has <see cref="TcpServer.Tls"/>, and STARTTLS.</summary>
 /// <remarks>
-/// STARTTLS (upgrading a plaintext connection from inside the handler) is not provided for async handlers: use a
-/// <see cref="StreamRequestHandler"/> and its <see cref="StreamRequestHandler.StartTls"/> for such protocols. With
-/// <see cref="TcpServer.TlsOnAccept"/> false an async handler's connection stays plaintext.
+/// With <see cref="TcpServer.TlsOnAccept"/> false an async handler's connection starts in plaintext; the handler may
+/// upgrade it with <see cref="StartTlsAsync"/> (STARTTLS), in every mode it runs in. Under
+/// <see cref="BaseServer.ServeAsync"/> on Linux the connection then leaves the event loop and is served over an
+/// <see cref="SslStream"/> off the loops, as connections accepted with TLS are.
 /// </remarks>
 public partial class AsyncStreamRequestHandler
 {
-    /// <summary>Whether the connection is encrypted: the server has <see cref="TcpServer.Tls"/>, and the handshake succeeded before the handler started.</summary>
+    /// <summary>Whether the connection is encrypted: the handshake succeeded before the handler started (the server has <see cref="TcpServer.Tls"/>), or in <see cref="StartTlsAsync"/>.</summary>
     public bool IsTls => TlsStream is not null;
 
     /// <summary>The negotiated TLS version (<see cref="SslProtocols.Tls12"/> or <see cref="SslProtocols.Tls13"/>); <see cref="SslProtocols.None"/> without TLS.</summary>
@@ -33,6 +35,64 @@ public partial class AsyncStreamRequestHandler
 
     /// <summary>The TLS stream under <see cref="Input"/> and <see cref="Output"/>, or null for plaintext.</summary>
     internal SslStream? TlsStream { get; private set; }
+
+    /// <summary>
+    /// Upgrades the live connection to TLS from inside <see cref="HandleAsync"/> (STARTTLS): flushes
+    /// <see cref="Output"/>, runs the handshake, then gives the handler new <see cref="Input"/> and <see cref="Output"/>
+    /// pipes carrying plaintext over TLS (and a new <see cref="ConnectionClosed"/> under <see cref="BaseServer.ServeAsync"/>).
+    /// </summary>
+    /// <param name="options">The TLS options; <see langword="null"/> for the server's <see cref="TcpServer.Tls"/>.</param>
+    /// <param name="cancellationToken">Cancels the handshake, besides its deadline (<see cref="TlsOptions.HandshakeTimeout"/>).</param>
+    /// <returns>A task that completes when the connection is encrypted.</returns>
+    /// <remarks>
+    /// <para>Write the protocol's "go ahead" reply, then call this without reading in between (it flushes the reply).
+    /// If the client sent more plaintext after its STARTTLS command (the line a read helper returned last is the
+    /// command, and is consumed here), the upgrade is refused: those bytes came in the clear and must not be taken as
+    /// if they came over TLS (the STARTTLS command-injection attack, CVE-2011-0411). The start of a TLS handshake
+    /// record already received is the client's hello, not plaintext: the handshake reads it.</para>
+    /// <para>The handshake is bounded by <see cref="TlsOptions.HandshakeTimeout"/> and fails as at accept time. The
+    /// server's <see cref="BaseServer.Limits"/> keep applying to the connection's reads afterwards.</para>
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">
+    /// The connection is TLS already, there are no options, or plaintext is buffered beyond the command (nothing is
+    /// sent; the exception ends the handler and the server closes the connection).
+    /// </exception>
+    /// <exception cref="TlsHandshakeException">The handshake failed or timed out; the connection is unusable.</exception>
+    public async ValueTask StartTlsAsync(TlsOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (IsTls)
+        {
+            throw new InvalidOperationException("StartTlsAsync: the connection is encrypted already.");
+        }
+
+        options ??= (Server as TcpServer)?.Tls
+            ?? throw new InvalidOperationException("StartTlsAsync needs TLS options: pass them, or set the server's Tls property.");
+        await Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        ConsumePending(Input);
+        byte[] early = TlsUpgrade.TakeEarlyHandshake(Input, ClientAddress);
+        if (_connection is { } connection)
+        {
+            // Under ServeAsync: on the reactor the socket first moves off the loop, and the request with it.
+            PortableConnection target = await connection.PrepareStartTlsAsync().ConfigureAwait(false);
+            _connection = target;
+            ConnectionClosed = target.ConnectionClosed;
+            await target.StartTlsAsync(options, early, cancellationToken).ConfigureAwait(false);
+            Input = target.Input;
+            Output = target.Output;
+            TlsStream = target.TlsStream;
+            return;
+        }
+
+        // On the request's thread: the pipes are this handler's, over a NetworkStream on the socket.
+        SslStream tls = await TlsUpgrade.HandshakeAsync(_requestSocket!, early, options, ClientAddress, cancellationToken).ConfigureAwait(false);
+        PipeReader plainInput = Input;
+        PipeWriter plainOutput = Output;
+        TlsStream = tls;
+        Input = PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true));
+        Output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
+        await plainOutput.CompleteAsync().ConfigureAwait(false);
+        await plainInput.CompleteAsync().ConfigureAwait(false);
+    }
 
     /// <summary>
     /// The stream the pipes go over when the handler runs on the request's thread (ServeForever, threading, forking):

@@ -24,7 +24,8 @@ namespace SocketServer;
 /// forking servers, <see cref="BaseRequestHandler.Serve"/> gives the handler pipes over the socket and runs it to
 /// completion on the request's thread, so one handler type works in every mode.</para>
 /// <para>When the server has <see cref="TcpServer.Tls"/>, the pipes carry plaintext over TLS in every mode; see
-/// <see cref="IsTls"/>.</para>
+/// <see cref="IsTls"/>. A plaintext connection can be upgraded from the handler with <see cref="StartTlsAsync"/>
+/// (STARTTLS).</para>
 /// </remarks>
 public partial class AsyncStreamRequestHandler : BaseRequestHandler
 {
@@ -37,6 +38,8 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     private SequencePosition _pendingConsumed;
     private bool _hasPendingConsumed;
     private ConnectionState? _limits;
+    private IAsyncConnection? _connection;
+    private Socket? _requestSocket;
 
     /// <summary>What the client sent. <see cref="ReadResult.IsCompleted"/> marks its end of stream (it shut down sending).</summary>
     /// <remarks>
@@ -206,6 +209,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
             Output = connection.Output;
             ConnectionClosed = connection.ConnectionClosed;
             TlsStream = connection.TlsStream;
+            _connection = connection;
             StartOnConnection(connection);
             return;
         }
@@ -215,6 +219,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
             throw new InvalidOperationException($"{GetType().Name} serves stream sockets; this request is a {Request.GetType().Name}.");
         }
 
+        _requestSocket = socket;
         using Stream stream = OpenStream(socket);
         Input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
         Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
@@ -226,6 +231,11 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
         finally
         {
             SendCloseNotify();
+            if (!ReferenceEquals(TlsStream, stream))
+            {
+                // Started by StartTlsAsync: the TLS stream is this handler's (it never owns the socket).
+                TlsStream?.Dispose();
+            }
         }
     }
 
@@ -270,7 +280,8 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
             failure = e;
         }
 
-        connection.HandlerCompleted(failure);
+        // After STARTTLS on the reactor the request belongs to the connection the socket moved to.
+        (_connection ?? connection).HandlerCompleted(failure);
     }
 
     private async ValueTask RunAsync()

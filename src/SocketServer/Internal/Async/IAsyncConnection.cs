@@ -22,6 +22,14 @@ internal interface IAsyncConnection
     /// <summary>The TLS stream under the pipes, or null for a plaintext connection.</summary>
     SslStream? TlsStream { get; }
 
+    /// <summary>
+    /// STARTTLS, first step: readies the connection to go over TLS once the handler flushed its output and took what
+    /// its input held. Returns the connection the handler carries on with: this one, or (on the reactor) the portable
+    /// connection its socket moved to, off the loop, which from then on owns the request.
+    /// </summary>
+    /// <exception cref="IOException">The connection failed or the server stopped before it could move.</exception>
+    ValueTask<PortableConnection> PrepareStartTlsAsync();
+
     /// <summary>Called once when the handler's run (setup, handle, finish) completed, with its exception if it threw.</summary>
     void HandlerCompleted(Exception? exception);
 }

@@ -15,10 +15,11 @@ namespace SocketServer.Internal.Async;
 internal sealed class PortableConnection : IAsyncConnection
 {
     private readonly PortableConnections _owner;
-    private readonly Stream _stream;
+    private Stream _stream;
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly EndPoint? _clientAddress;
+    private byte[] _carried = [];
     private int _completed;
 
     /// <summary>Creates the pipes over <paramref name="stream"/>, a stream on <paramref name="socket"/> that does not own it.</summary>
@@ -41,16 +42,16 @@ internal sealed class PortableConnection : IAsyncConnection
     public Socket Socket { get; }
 
     /// <inheritdoc/>
-    public PipeReader Input { get; }
+    public PipeReader Input { get; private set; }
 
     /// <inheritdoc/>
-    public PipeWriter Output { get; }
+    public PipeWriter Output { get; private set; }
 
     /// <inheritdoc/>
     public CancellationToken ConnectionClosed => _closed.Token;
 
     /// <inheritdoc/>
-    public SslStream? TlsStream { get; }
+    public SslStream? TlsStream { get; private set; }
 
     /// <summary>Completes when the connection was shut down and closed.</summary>
     public Task Done => _done.Task;
@@ -63,6 +64,51 @@ internal sealed class PortableConnection : IAsyncConnection
             _ = CompleteAsync(exception);
         }
     }
+
+    /// <inheritdoc/>
+    public ValueTask<PortableConnection> PrepareStartTlsAsync() => ValueTask.FromResult(this);
+
+    /// <summary>
+    /// STARTTLS, second step: the handshake over the socket (reading <paramref name="early"/> first, then what
+    /// <see cref="CarryBytes"/> kept), then new pipes over the TLS stream in place of the plaintext ones. On failure
+    /// the connection stays as it was, for the handler's end to close it.
+    /// </summary>
+    /// <exception cref="TlsHandshakeException">The handshake failed or timed out.</exception>
+    /// <exception cref="IOException">The server stopped serving the connection during the handshake.</exception>
+    public async ValueTask StartTlsAsync(TlsOptions options, byte[] early, CancellationToken cancellationToken)
+    {
+        SslStream tls;
+        using (var stopped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token))
+        {
+            try
+            {
+                tls = await TlsUpgrade.HandshakeAsync(Socket, TlsUpgrade.Concat(early, _carried), options, _clientAddress, stopped.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (_closed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // Stop cancels the token before it shuts the socket's receive side down: say the server stopped,
+                // rather than report the end of stream the handshake would see as the client's failure.
+                throw new IOException($"StartTlsAsync: the server stopped serving {_clientAddress} during the TLS handshake.", e);
+            }
+        }
+
+        _carried = [];
+        PipeReader plainInput = Input;
+        PipeWriter plainOutput = Output;
+        Stream plain = _stream;
+        _stream = tls;
+        TlsStream = tls;
+        Input = PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true));
+        Output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
+
+        // The plaintext pipes hold nothing (the handler flushed, and its input was taken): done with; the socket stays.
+        await plainOutput.CompleteAsync().ConfigureAwait(false);
+        await plainInput.CompleteAsync().ConfigureAwait(false);
+        await plain.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Keeps bytes read off the socket before it came here (by a reactor's loop), for the handshake to read first.</summary>
+    public void CarryBytes(byte[] bytes) => _carried = bytes;
 
     /// <summary>Ends the connection because the server stops: the handler sees the end of its input.</summary>
     public void Stop()

@@ -55,6 +55,23 @@ internal sealed class PortableConnections
         _ = handshake.ContinueWith(static (task, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(task, out _), _handshakes, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// Takes over a connection whose handler is already running (a reactor connection moving off its loop for
+    /// STARTTLS): plaintext pipes over <paramref name="socket"/> (blocking in .NET's view), tracked and stopped as
+    /// the others, and closed through <c>ShutdownRequest</c> when the handler completes.
+    /// </summary>
+    public PortableConnection Adopt(Socket socket, EndPoint? clientAddress)
+    {
+        var connection = new PortableConnection(this, socket, clientAddress, new NetworkStream(socket, ownsSocket: false), tls: null);
+        _connections.TryAdd(connection, 0);
+        if (_stop.IsCancellationRequested)
+        {
+            connection.Stop();
+        }
+
+        return connection;
+    }
+
     /// <summary>The limits state of an admitted connection, or null.</summary>
     public Limits.ConnectionState? FindLimits(Socket connection) => _server.FindConnection(connection);
 

@@ -307,6 +307,15 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
         ShutdownRequest(connection.Socket);
     }
 
+    /// <summary>
+    /// A connection left its loop for good (STARTTLS moved its socket to <see cref="TlsConnections"/>, which now owns
+    /// it): forgotten here, not closed. Loop thread.
+    /// </summary>
+    public void ConnectionMoved(ServerStreamConnection connection) => _connections[LoopIndex(connection.Loop)].Remove(connection);
+
+    /// <summary>True once serving stops: no connection moves off a loop any more.</summary>
+    public bool IsStopping => Volatile.Read(ref _stopping) != 0;
+
     private void ShutdownRequest(Socket connection)
     {
         try

@@ -9,7 +9,9 @@ namespace SocketServer.Internal.Async;
 /// <summary>
 /// An accepted connection served by an <see cref="AsyncStreamRequestHandler"/> on the reactor. When the handler
 /// completed (its exception reported by <see cref="BaseServer.HandleError"/>) and its output was sent, the server's
-/// <c>ShutdownRequest</c> shuts the socket down and closes it, as after a synchronous handler.
+/// <c>ShutdownRequest</c> shuts the socket down and closes it, as after a synchronous handler. STARTTLS moves the
+/// socket off the loop to a <see cref="PortableConnection"/> (see <see cref="PrepareStartTlsAsync"/>), which then
+/// owns the request and closes it instead.
 /// </summary>
 internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnection
 {
@@ -19,6 +21,8 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
     private Exception? _handlerFailure;
     private bool _handlerDone;
     private bool _closed;
+    private bool _stopping;
+    private ReactorTlsHandoff? _handoff;
 
     /// <summary>Creates the connection for an accepted, non-blocking socket; <see cref="ReactorConnection.Start"/> registers it.</summary>
     public ServerStreamConnection(ReactorServeSession session, EventLoop loop, Socket socket, EndPoint? clientAddress)
@@ -37,7 +41,10 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
     public Socket Socket => _socket;
 
     /// <inheritdoc/>
-    /// <remarks>Always null: TLS connections are served by <see cref="PortableConnections"/>, off the loops.</remarks>
+    /// <remarks>
+    /// Always null: TLS connections are served by <see cref="PortableConnections"/>, off the loops (those that start
+    /// TLS mid-stream move there first).
+    /// </remarks>
     public SslStream? TlsStream => null;
 
     /// <inheritdoc/>
@@ -55,9 +62,36 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The handshake and the encryption must not run on the loop: on the loop's thread, what the handler wrote is
+    /// sent, the descriptor is unregistered, and the socket (with what the loop read after the handler's check) goes
+    /// to the session's <see cref="ReactorServeSession.TlsConnections"/>, as a connection accepted with TLS would.
+    /// </remarks>
+    public ValueTask<PortableConnection> PrepareStartTlsAsync()
+    {
+        var handoff = new ReactorTlsHandoff(this);
+        Loop.Post(handoff);
+        return new ValueTask<PortableConnection>(handoff.Moved);
+    }
+
+    /// <summary>Starts the move off the loop: completing the output sends what is left; <see cref="OnOutputFinished"/> goes on. Loop thread.</summary>
+    internal void BeginHandoff(ReactorTlsHandoff handoff)
+    {
+        if (_closed || _handlerDone || _stopping || _session.IsStopping || IsOutputFinished)
+        {
+            handoff.Fail(new IOException("StartTlsAsync: the connection was closed (or the server is stopping) before TLS could start."));
+            return;
+        }
+
+        _handoff = handoff;
+        Output.Complete();
+    }
+
     /// <summary>Ends the connection because the server stops. Loop thread.</summary>
     public void Stop()
     {
+        _stopping = true;
         Abort();
         Close();
     }
@@ -65,6 +99,21 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
     /// <inheritdoc/>
     protected override void OnOutputFinished(Exception? error)
     {
+        if (_handoff is { } handoff)
+        {
+            _handoff = null;
+            if (error is null && !_stopping)
+            {
+                MoveOffLoop(handoff);
+            }
+            else
+            {
+                handoff.Fail(error ?? new IOException("StartTlsAsync: the server stopped before TLS could start."));
+            }
+
+            return;
+        }
+
         if (_handlerDone)
         {
             Close();
@@ -119,6 +168,38 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
         {
             Close();
         }
+    }
+
+    /// <summary>
+    /// Everything written was sent: the socket leaves the loop for a portable connection, which owns it from now on
+    /// (its close runs <c>ShutdownRequest</c>, once; this connection never closes). Loop thread.
+    /// </summary>
+    private void MoveOffLoop(ReactorTlsHandoff handoff)
+    {
+        // Everything that can fail comes first, while the connection is still the loop's to close.
+        byte[] rest;
+        PortableConnection portable;
+        try
+        {
+            // What the loop read after the handler's check came after the "go ahead": the client's hello, for the
+            // handshake. Reading it throws when the loop's read failed (a reset): then there is nothing to move.
+            rest = TlsUpgrade.TakeRest(Input);
+            // NetworkStream wants Blocking true in .NET's view only, as for connections accepted with TLS (see AsyncDispatcher).
+            _socket.Blocking = true;
+            portable = _session.TlsConnections.Adopt(_socket, _clientAddress);
+        }
+        catch (Exception e) when (e is IOException || SocketErrors.IsSocketLevel(e))
+        {
+            handoff.Fail(e);
+            return;
+        }
+
+        _closed = true;
+        Detach();
+        _session.ConnectionMoved(this);
+        portable.CarryBytes(rest);
+        Input.Complete();
+        handoff.Complete(portable);
     }
 
     private void Close()

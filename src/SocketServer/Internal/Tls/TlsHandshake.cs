@@ -8,7 +8,8 @@ namespace SocketServer.Internal.Tls;
 
 /// <summary>
 /// The server side of a TLS handshake over any stream, bounded by <see cref="TlsOptions.HandshakeTimeout"/>; shared
-/// by the synchronous handlers (setup and STARTTLS) and meant for the async path too.
+/// by the synchronous handlers (setup and STARTTLS), the async path's accept-time handshakes and async handlers'
+/// STARTTLS.
 /// </summary>
 internal static class TlsHandshake
 {
