@@ -68,8 +68,8 @@ public partial class AsyncStreamRequestHandler
         options ??= (Server as TcpServer)?.Tls
             ?? throw new InvalidOperationException("StartTlsAsync needs TLS options: pass them, or set the server's Tls property.");
         await Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        ConsumePending(Input);
-        byte[] early = TlsUpgrade.TakeEarlyHandshake(Input, ClientAddress);
+        ConsumePending(HelperInput);
+        byte[] early = TlsUpgrade.TakeEarlyHandshake(HelperInput, ClientAddress);
         if (_connection is { } connection)
         {
             // Under ServeAsync: on the reactor the socket first moves off the loop, and the request with it.
@@ -77,7 +77,7 @@ public partial class AsyncStreamRequestHandler
             _connection = target;
             ConnectionClosed = target.ConnectionClosed;
             await target.StartTlsAsync(options, early, cancellationToken).ConfigureAwait(false);
-            Input = target.Input;
+            Input = SeenByLimits(target.Input);
             Output = target.Output;
             TlsStream = target.TlsStream;
             return;

@@ -55,6 +55,12 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     /// <summary>Cancelled when the connection fails (reset by the peer, a failed send) or the server stops serving it.</summary>
     public CancellationToken ConnectionClosed { get; private set; }
 
+    /// <summary>
+    /// The connection's reader as the handler's <see cref="Input"/>: under limits, wrapped so that a handler reading it
+    /// itself is seen by them too (the read helpers use the inner reader, see <see cref="HelperInput"/>).
+    /// </summary>
+    private PipeReader SeenByLimits(PipeReader reader) => _limits is null ? reader : new LimitedPipeReader(reader, _limits);
+
     /// <summary>What the read helpers read: <see cref="Input"/> without the limits' wrapper, since they track their reads themselves.</summary>
     private PipeReader HelperInput => Input is LimitedPipeReader limited ? limited.Inner : Input;
 
@@ -204,8 +210,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
         {
             AmbientRequest.Connection = null;
             _limits = connection.Limits;
-            // Under limits, a handler that reads Input itself is seen by them too (the read helpers use the inner reader).
-            Input = _limits is null ? connection.Input : new LimitedPipeReader(connection.Input, _limits);
+            Input = SeenByLimits(connection.Input);
             Output = connection.Output;
             ConnectionClosed = connection.ConnectionClosed;
             TlsStream = connection.TlsStream;
