@@ -7,15 +7,6 @@ namespace SocketServer.Internal.Reactor;
 /// (ints, pointers), so a call costs the system call and nothing more. Errors are read with
 /// <see cref="Marshal.GetLastSystemError"/> right after a call that returned -1.
 /// </summary>
-/// <remarks>
-/// The data calls on non-blocking descriptors (<c>read</c>, <c>write</c>, <c>writev</c>, <c>send</c>, <c>recv</c>,
-/// <c>recvfrom</c>, <c>sendto</c>) are made once or twice per message, so they skip the runtime's two transitions
-/// (<see cref="SuppressGCTransitionAttribute"/>) and its copy of errno (no <c>SetLastError</c>): measured on the
-/// ping-pong benchmark, those were most of the runtime's own share per message. That is sound only because these calls
-/// never block (every descriptor the reactor reads or writes is non-blocking, an eventfd included), never call back
-/// into .NET, and nothing runs between their return and <see cref="Marshal.GetLastSystemError"/>, so errno is still
-/// theirs. Calls that can block (<c>epoll_wait</c>, <c>close</c> with a linger) keep the ordinary transition.
-/// </remarks>
 internal static unsafe partial class ReactorNative
 {
     public const int EAgain = 11;
@@ -75,32 +66,25 @@ internal static unsafe partial class ReactorNative
     [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initialValue, int flags);
 
-    [LibraryImport("libc", EntryPoint = "read")]
-    [SuppressGCTransition]
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     public static partial nint Read(int fd, byte* buffer, nuint count);
 
-    [LibraryImport("libc", EntryPoint = "write")]
-    [SuppressGCTransition]
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, byte* buffer, nuint count);
 
-    [LibraryImport("libc", EntryPoint = "writev")]
-    [SuppressGCTransition]
+    [LibraryImport("libc", EntryPoint = "writev", SetLastError = true)]
     public static partial nint WriteV(int fd, IoVector* vectors, int count);
 
-    [LibraryImport("libc", EntryPoint = "send")]
-    [SuppressGCTransition]
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     public static partial nint Send(int fd, byte* buffer, nuint count, int flags);
 
-    [LibraryImport("libc", EntryPoint = "recv")]
-    [SuppressGCTransition]
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     public static partial nint Recv(int fd, byte* buffer, nuint count, int flags);
 
-    [LibraryImport("libc", EntryPoint = "recvfrom")]
-    [SuppressGCTransition]
+    [LibraryImport("libc", EntryPoint = "recvfrom", SetLastError = true)]
     public static partial nint RecvFrom(int fd, byte* buffer, nuint count, int flags, byte* address, uint* addressLength);
 
-    [LibraryImport("libc", EntryPoint = "sendto")]
-    [SuppressGCTransition]
+    [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
     public static partial nint SendTo(int fd, byte* buffer, nuint count, int flags, byte* address, uint addressLength);
 
     [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
