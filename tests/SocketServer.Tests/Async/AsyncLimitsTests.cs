@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
 using SocketServer.Internal.Limits;
 using SocketServer.Tests.Infrastructure;
@@ -187,27 +188,36 @@ public sealed class AsyncLimitsTests
         Assert.Empty(server.Errors);
     }
 
-    [Fact]
-    public void AClientThatNeverReadsHasItsStuckOutputAborted()
+    [Theory]
+    [InlineData("reactor", false)]
+    [InlineData("portable", false)]
+    [InlineData("reactor", true)]
+    [InlineData("portable", true)]
+    public void AClientThatNeverReadsHasItsStuckOutputAborted(string transport, bool tls)
     {
         using var server = new LimitedServer(() => new AsyncFloodHandler(), limits =>
         {
             limits.MinSendRate = new MinDataRate(240, TimeSpan.FromSeconds(5));
             limits.IdleTimeout = null;
         });
+        server.UsePortableAsyncTransport = transport == "portable";
+        if (tls)
+        {
+            // TLS connections are served over SslStream off the loops on both transports, through their own writer.
+            server.Tls = TlsOptions.FromPemFiles(TestCertificates.Shared.CertPath("server"), TestCertificates.Shared.KeyPath("server"));
+        }
+
         Task serving = server.ServeAsync();
         using var reader = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         reader.Connect(server.ServerAddress);
-        reader.Send("flood\n"u8);
+        using Stream stream = tls ? TlsClient(reader) : new NetworkStream(reader, ownsSocket: false);
+        stream.Write("flood\n"u8);
+        stream.Flush();
         ConnectionState state = server.WaitForConnections(1)[0];
         Eventually.True(() => state.IsWriting, "the output is stuck unsent");
 
-        using (Socket good = Clients.ConnectStream(server.ServerAddress))
-        {
-            // Another client is served meanwhile (the flood handler echoes anything but "flood").
-            RoundTrip(good, "good client\n");
-        }
-
+        // Another client is served meanwhile (the flood handler echoes anything but "flood").
+        AssertServesAGoodClient(server, tls);
         Eventually.True(() => server.Tracker.Count == 1, "the good client's connection ended");
 
         // The output pending is bounded by the pipe (64 KiB and the socket's buffers): max(5 s, bytes / 240 B/s).
@@ -218,7 +228,7 @@ public sealed class AsyncLimitsTests
 
         Assert.True(state.WasAborted);
         Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
-        AssertServesAGoodClient(server);
+        AssertServesAGoodClient(server, tls);
         Stop(server, serving);
         Assert.Empty(server.Errors);
         AssertLimit("MinSendRate", server);
@@ -395,6 +405,29 @@ public sealed class AsyncLimitsTests
         byte[] bytes = System.Text.Encoding.ASCII.GetBytes(line);
         socket.Send(bytes);
         Assert.Equal(bytes, Clients.ReceiveAtLeast(socket, bytes.Length));
+    }
+
+    private static void AssertServesAGoodClient(LimitedServer server, bool tls)
+    {
+        if (!tls)
+        {
+            AssertServesAGoodClient(server);
+            return;
+        }
+
+        using Socket good = Clients.ConnectStream(server.ServerAddress);
+        using SslStream stream = TlsClient(good);
+        stream.Write("good client\n"u8);
+        byte[] reply = new byte[12];
+        stream.ReadExactly(reply);
+        Assert.Equal("good client\n"u8.ToArray(), reply);
+    }
+
+    private static SslStream TlsClient(Socket socket)
+    {
+        var stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false, static (_, certificate, _, _) => certificate?.GetCertHashString() == TestCertificates.Shared.Server.Thumbprint);
+        stream.AuthenticateAsClient(new SslClientAuthenticationOptions { TargetHost = "localhost" });
+        return stream;
     }
 
     private static void AssertServesAGoodClient(LimitedServer server)

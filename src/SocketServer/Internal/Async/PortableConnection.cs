@@ -30,9 +30,9 @@ internal sealed class PortableConnection : IAsyncConnection
         _clientAddress = clientAddress;
         _stream = stream;
         TlsStream = tls;
-        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
-        Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
         Limits = owner.FindLimits(socket);
+        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
+        Output = CreateOutput(_stream);
     }
 
     /// <inheritdoc/>
@@ -99,7 +99,7 @@ internal sealed class PortableConnection : IAsyncConnection
         _stream = tls;
         TlsStream = tls;
         Input = PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true));
-        Output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
+        Output = CreateOutput(tls);
 
         // The plaintext pipes hold nothing (the handler flushed, and its input was taken): done with; the socket stays.
         await plainOutput.CompleteAsync().ConfigureAwait(false);
@@ -130,6 +130,16 @@ internal sealed class PortableConnection : IAsyncConnection
         Socket.Dispose();
     }
 
+    /// <summary>
+    /// The pipe the handler writes to: under limits, one whose flushes are sends in progress for
+    /// <see cref="ServerLimits.MinSendRate"/>, so a client that never reads cannot hold the handler for ever.
+    /// </summary>
+    private PipeWriter CreateOutput(Stream stream)
+    {
+        PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        return Limits is null ? writer : new LimitedPipeWriter(writer, Limits);
+    }
+
     private async Task CompleteAsync(Exception? exception)
     {
         if (exception is not null)
@@ -146,14 +156,31 @@ internal sealed class PortableConnection : IAsyncConnection
             // The peer is gone: what was left to send is lost, as it would be in Python.
         }
 
-        await Output.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await Output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (SocketErrors.IsSocketLevel(e))
+        {
+            // The same: the rest is lost; the connection must still be closed below.
+        }
+
         await Input.CompleteAsync().ConfigureAwait(false);
         if (TlsStream is { } tls)
         {
             try
             {
-                // close_notify, so the client sees a clean end rather than a truncation.
-                await tls.ShutdownAsync().ConfigureAwait(false);
+                // close_notify, so the client sees a clean end rather than a truncation. A send like any other for
+                // the send rate: a client that stopped reading cannot hold the connection open with it.
+                Limits?.BeforeSend(64);
+                try
+                {
+                    await tls.ShutdownAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    Limits?.AfterSend();
+                }
             }
             catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException || SocketErrors.IsSocketLevel(e))
             {
