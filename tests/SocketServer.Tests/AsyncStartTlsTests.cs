@@ -141,9 +141,7 @@ public sealed class AsyncStartTlsTests : IDisposable
         int before = WarmUp(serving);
         using (Socket bad = Clients.ConnectStream(serving.Server.ServerAddress))
         {
-            Greet(bad);
-            SendPlain(bad, "STARTTLS\r\n");
-            Assert.Equal("220 go ahead", ReadPlainLine(bad));
+            ReachGoAhead(bad);
             bad.Send(new byte[10]);
             TlsFaultTests.AssertClosedByServer(bad);
             var error = Assert.IsType<TlsHandshakeException>(serving.Events.WaitForError());
@@ -152,8 +150,7 @@ public sealed class AsyncStartTlsTests : IDisposable
         }
 
         serving.Events.WaitForClosed(1);
-        Eventually.True(() => serving.Server.Connections.Count == 0, "the connection's slot was given back");
-        Assert.True(TlsFaultTests.SocketDescriptors() <= before, $"sockets before: {before}, now: {TlsFaultTests.SocketDescriptors()}");
+        AssertGivenBack(serving, before, "the connection's slot was given back");
         await serving.StopAsync(expectedCloses: 0);
         Assert.Single(serving.Events.Errors);
     }
@@ -169,9 +166,7 @@ public sealed class AsyncStartTlsTests : IDisposable
         int before = WarmUp(serving);
         using (Socket silent = Clients.ConnectStream(serving.Server.ServerAddress))
         {
-            Greet(silent);
-            SendPlain(silent, "STARTTLS\r\n");
-            Assert.Equal("220 go ahead", ReadPlainLine(silent));
+            ReachGoAhead(silent);
 
             PeerRun good = TlsPeers.OpenSsl(serving.Server.ServerAddress, "meanwhile\nQUIT\n", "-starttls", "smtp");
             Assert.True(good.ExitCode == 0, good.ToString());
@@ -184,8 +179,7 @@ public sealed class AsyncStartTlsTests : IDisposable
         }
 
         serving.Events.WaitForClosed(2);
-        Eventually.True(() => serving.Server.Connections.Count == 0, "the connections' slots were given back");
-        Assert.True(TlsFaultTests.SocketDescriptors() <= before, $"sockets before: {before}, now: {TlsFaultTests.SocketDescriptors()}");
+        AssertGivenBack(serving, before, "the connections' slots were given back");
         await serving.StopAsync(expectedCloses: 0);
         Assert.Single(serving.Events.Errors);
     }
@@ -199,17 +193,14 @@ public sealed class AsyncStartTlsTests : IDisposable
         int before = WarmUp(serving);
         using (Socket reset = Clients.ConnectStream(serving.Server.ServerAddress))
         {
-            Greet(reset);
-            SendPlain(reset, "STARTTLS\r\n");
-            Assert.Equal("220 go ahead", ReadPlainLine(reset));
+            ReachGoAhead(reset);
             reset.LingerState = new LingerOption(true, 0);
         }
 
         // The upgrade fails wherever the reset finds it (moving off the loop, or in the handshake), and is reported.
         Assert.IsAssignableFrom<IOException>(serving.Events.WaitForError());
         serving.Events.WaitForClosed(1);
-        Eventually.True(() => serving.Server.Connections.Count == 0, "the connection's slot was given back");
-        Assert.True(TlsFaultTests.SocketDescriptors() <= before, $"sockets before: {before}, now: {TlsFaultTests.SocketDescriptors()}");
+        AssertGivenBack(serving, before, "the connection's slot was given back");
         await serving.StopAsync(expectedCloses: 0);
         Assert.Single(serving.Events.Errors);
     }
@@ -240,9 +231,7 @@ public sealed class AsyncStartTlsTests : IDisposable
         int before = WarmUp(serving);
         using (Socket silent = Clients.ConnectStream(serving.Server.ServerAddress))
         {
-            Greet(silent);
-            SendPlain(silent, "STARTTLS\r\n");
-            Assert.Equal("220 go ahead", ReadPlainLine(silent));
+            ReachGoAhead(silent);
 
             // Wherever the upgrade is (moving off the loop, or in the handshake), stopping ends it and closes the socket once.
             await serving.StopAsync(expectedCloses: 1, closedBeforeStop: false);
@@ -260,9 +249,7 @@ public sealed class AsyncStartTlsTests : IDisposable
         await using var serving = Serving.Start(mode, ServerOptions());
         using (Socket socket = Clients.ConnectStream(serving.Server.ServerAddress))
         {
-            Greet(socket);
-            SendPlain(socket, "STARTTLS\r\n");
-            Assert.Equal("220 go ahead", ReadPlainLine(socket));
+            ReachGoAhead(socket);
             using SslStream tls = await HandshakeAsync(new NetworkStream(socket, ownsSocket: false), Token);
             using var reader = new StreamReader(tls, Encoding.UTF8, leaveOpen: true);
             Assert.Equal("220 go ahead", await Exchange(tls, reader, "STARTTLS"));
@@ -298,9 +285,7 @@ public sealed class AsyncStartTlsTests : IDisposable
         await using var serving = Serving.Start(mode, ServerOptions(), server => server.Limits.MaxLineLength = 64);
         using (Socket socket = Clients.ConnectStream(serving.Server.ServerAddress))
         {
-            Greet(socket);
-            SendPlain(socket, "STARTTLS\r\n");
-            Assert.Equal("220 go ahead", ReadPlainLine(socket));
+            ReachGoAhead(socket);
             using SslStream tls = await HandshakeAsync(new NetworkStream(socket, ownsSocket: false), Token);
             using var reader = new StreamReader(tls, Encoding.UTF8, leaveOpen: true);
             Assert.Equal("250 tls: short", await Exchange(tls, reader, "short"));
@@ -345,6 +330,21 @@ public sealed class AsyncStartTlsTests : IDisposable
         }
 
         return line.ToString().TrimEnd('\r');
+    }
+
+    /// <summary>Greets, sends STARTTLS in plaintext and reads the "go ahead": the client may now start its handshake.</summary>
+    private static void ReachGoAhead(Socket socket)
+    {
+        Greet(socket);
+        SendPlain(socket, "STARTTLS\r\n");
+        Assert.Equal("220 go ahead", ReadPlainLine(socket));
+    }
+
+    /// <summary>Every connection's slot and socket descriptor came back.</summary>
+    private static void AssertGivenBack(Serving serving, int before, string what)
+    {
+        Eventually.True(() => serving.Server.Connections.Count == 0, what);
+        Assert.True(TlsFaultTests.SocketDescriptors() <= before, $"sockets before: {before}, now: {TlsFaultTests.SocketDescriptors()}");
     }
 
     private static async Task<SslStream> HandshakeAsync(Stream inner, CancellationToken token)

@@ -66,10 +66,19 @@ public sealed class AsyncLimitsTests
         Assert.Contains("MaxConnectionsPerClient (1)", server.Diagnostics, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void AnIdleConnectionIsClosedAfterTheIdleTimeoutAndItsHandlerSeesTheEnd()
+    /// <summary>
+    /// The same for a handler reading with <c>ReadLineAsync</c> and one reading <c>Input</c> itself (seen through the
+    /// limits' reader), on the reactor and on the portable transport.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void AnIdleConnectionIsClosedAfterTheIdleTimeoutAndItsHandlerSeesTheEnd(bool readsInputItself, bool portable)
     {
-        using var server = Server(limits => limits.IdleTimeout = TimeSpan.FromSeconds(30));
+        Action<ServerLimits> configure = limits => limits.IdleTimeout = TimeSpan.FromSeconds(30);
+        using var server = readsInputItself ? DirectReaderServer(configure, portable) : Server(configure, portable);
         Task serving = server.ServeAsync();
         using Socket idle = Clients.ConnectStream(server.ServerAddress);
         RoundTrip(idle, "hello\n");
@@ -313,29 +322,6 @@ public sealed class AsyncLimitsTests
         }
 
         Assert.InRange(FileDescriptors.Count() - before, int.MinValue, 0);
-    }
-
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void AHandlerReadingInputItselfIsClosedAfterTheIdleTimeout(bool portable)
-    {
-        using var server = DirectReaderServer(limits => limits.IdleTimeout = TimeSpan.FromSeconds(30), portable);
-        Task serving = server.ServeAsync();
-        using Socket idle = Clients.ConnectStream(server.ServerAddress);
-        RoundTrip(idle, "hello\n");
-        ConnectionState state = server.WaitForConnections(1)[0];
-        Eventually.True(() => state.IsReading, "the handler's own ReadAsync waits");
-        server.AdvanceSeconds(30);
-        Assert.False(state.WasClosedIdle, "closed before the timeout");
-        server.AdvanceSeconds(1);
-        Assert.True(state.WasClosedIdle);
-        Assert.Equal(0, idle.Receive(new byte[16]));
-        Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
-        Stop(server, serving);
-        Assert.Empty(_failures);
-        Assert.Empty(server.Errors);
-        Assert.Equal(1, server.Tracker.ClosedIdleCount);
     }
 
     [Theory]

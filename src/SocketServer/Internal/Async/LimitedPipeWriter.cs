@@ -16,7 +16,7 @@ namespace SocketServer.Internal.Async;
 /// <see cref="ConnectionLimitException"/>. A flush that waits allocates nothing: the writer is its own completion
 /// source (a pipe has one flush pending at a time).
 /// </remarks>
-internal sealed class LimitedPipeWriter(PipeWriter inner, ConnectionState limits) : PipeWriter, IValueTaskSource<FlushResult>
+internal sealed class LimitedPipeWriter(PipeWriter inner, ConnectionState limits) : DelegatingPipeWriter(inner), IValueTaskSource<FlushResult>
 {
     // Continuations run where the inner flush completes, as the inner writer's own would.
     private ManualResetValueTaskSourceCore<FlushResult> _completion = new() { RunContinuationsAsynchronously = false };
@@ -24,34 +24,13 @@ internal sealed class LimitedPipeWriter(PipeWriter inner, ConnectionState limits
     private Action? _onInnerCompleted;
 
     /// <inheritdoc/>
-    public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
-
-    /// <inheritdoc/>
-    public override long UnflushedBytes => inner.UnflushedBytes;
-
-    /// <inheritdoc/>
-    public override void Advance(int bytes) => inner.Advance(bytes);
-
-    /// <inheritdoc/>
-    public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
-
-    /// <inheritdoc/>
-    public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
-
-    /// <inheritdoc/>
-    public override void CancelPendingFlush() => inner.CancelPendingFlush();
-
-    /// <inheritdoc/>
-    public override void Complete(Exception? exception = null) => inner.Complete(exception);
-
-    /// <inheritdoc/>
     public override async ValueTask CompleteAsync(Exception? exception = null)
     {
         // Completing writes what is left: bounded by the send rate too (once per connection, so a plain async method).
-        long unflushed = inner.CanGetUnflushedBytes ? inner.UnflushedBytes : 0;
+        long unflushed = Inner.CanGetUnflushedBytes ? Inner.UnflushedBytes : 0;
         if (unflushed == 0)
         {
-            await inner.CompleteAsync(exception).ConfigureAwait(false);
+            await Inner.CompleteAsync(exception).ConfigureAwait(false);
             return;
         }
 
@@ -62,13 +41,13 @@ internal sealed class LimitedPipeWriter(PipeWriter inner, ConnectionState limits
         catch (ConnectionLimitException limit)
         {
             // A limit cut the connection already: what is unsent is dropped (completing with an error writes nothing).
-            inner.Complete(limit);
+            Inner.Complete(limit);
             throw;
         }
 
         try
         {
-            await inner.CompleteAsync(exception).ConfigureAwait(false);
+            await Inner.CompleteAsync(exception).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -83,10 +62,10 @@ internal sealed class LimitedPipeWriter(PipeWriter inner, ConnectionState limits
     /// <inheritdoc/>
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
-        long unflushed = inner.CanGetUnflushedBytes ? inner.UnflushedBytes : 0;
+        long unflushed = Inner.CanGetUnflushedBytes ? Inner.UnflushedBytes : 0;
         // CA2012: when pending, kept in a field and its result observed exactly once, in OnInnerCompleted.
 #pragma warning disable CA2012
-        ValueTask<FlushResult> flush = inner.FlushAsync(cancellationToken);
+        ValueTask<FlushResult> flush = Inner.FlushAsync(cancellationToken);
 #pragma warning restore CA2012
         if (flush.IsCompleted)
         {

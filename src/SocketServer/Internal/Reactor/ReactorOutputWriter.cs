@@ -9,37 +9,19 @@ namespace SocketServer.Internal.Reactor;
 /// flush from elsewhere. Messages written in reply to one read leave in one <c>writev</c>. The flush's own
 /// result is the pipe's: incomplete while more than the pipe's pause threshold waits to be sent (back-pressure).
 /// </summary>
-internal sealed class ReactorOutputWriter(PipeWriter inner, ReactorConnection connection) : PipeWriter
+internal sealed class ReactorOutputWriter(PipeWriter inner, ReactorConnection connection) : DelegatingPipeWriter(inner)
 {
-    /// <inheritdoc/>
-    public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
-
-    /// <inheritdoc/>
-    public override long UnflushedBytes => inner.UnflushedBytes;
-
-    /// <inheritdoc/>
-    public override void Advance(int bytes) => inner.Advance(bytes);
-
-    /// <inheritdoc/>
-    public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
-
-    /// <inheritdoc/>
-    public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
-
-    /// <inheritdoc/>
-    public override void CancelPendingFlush() => inner.CancelPendingFlush();
-
     /// <inheritdoc/>
     public override void Complete(Exception? exception = null)
     {
-        inner.Complete(exception);
+        Inner.Complete(exception);
         connection.ScheduleFlush();
     }
 
     /// <inheritdoc/>
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
-        ValueTask<FlushResult> result = inner.FlushAsync(cancellationToken);
+        ValueTask<FlushResult> result = Inner.FlushAsync(cancellationToken);
         connection.ScheduleFlush();
         return result;
     }
@@ -47,7 +29,7 @@ internal sealed class ReactorOutputWriter(PipeWriter inner, ReactorConnection co
     /// <inheritdoc/>
     public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
-        ValueTask<FlushResult> result = inner.WriteAsync(source, cancellationToken);
+        ValueTask<FlushResult> result = Inner.WriteAsync(source, cancellationToken);
         connection.ScheduleFlush();
         return result;
     }
