@@ -67,9 +67,22 @@ internal sealed class LimitedPipeWriter(PipeWriter inner, ConnectionState limits
 #pragma warning disable CA2012
         ValueTask<FlushResult> flush = Inner.FlushAsync(cancellationToken);
 #pragma warning restore CA2012
-        if (flush.IsCompleted)
+        if (flush.IsCompletedSuccessfully)
         {
             return flush;
+        }
+
+        if (flush.IsCompleted)
+        {
+            // Failed at once (the connection was cut before this flush): the same translation as a flush that waited.
+            try
+            {
+                return new ValueTask<FlushResult>(flush.GetAwaiter().GetResult());
+            }
+            catch (Exception e)
+            {
+                return ValueTask.FromException<FlushResult>(Translate(e));
+            }
         }
 
         // It waits for the peer: a send in progress, until it completes.
