@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 
 namespace SocketServer.Forking.Tests;
 
@@ -25,6 +29,38 @@ public sealed class ForkingServerTests : IDisposable
         Assert.Equal(3, pids.Distinct().Count());
         Assert.DoesNotContain(host.Pid.ToString(CultureInfo.InvariantCulture), pids);
         Assert.Equal("hello world\n", Peers.Ask(kind, host.Address, "hello world", _directory));
+        var (exitCode, closed) = host.Close();
+        Assert.Equal(0, exitCode);
+        Assert.Equal("closed active=0", closed);
+    }
+
+    [Fact]
+    public async Task AnAsyncHandlerInAWorkerUpgradesWithStartTlsAsync()
+    {
+        SkipUnlessSupported();
+        string thumbprint = WriteSelfSignedCertificate(out string certificate, out string key);
+        var environment = new Dictionary<string, string> { ["FORKINGHOST_TLS_CERT"] = certificate, ["FORKINGHOST_TLS_KEY"] = key };
+        using var host = new HostProcess(environment, "tcp-starttls", "127.0.0.1:0");
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPEndPoint.Parse(host.Address), TestContext.Current.CancellationToken);
+        NetworkStream plain = client.GetStream();
+        Assert.Equal("220 forking host", ReadPlainLine(plain));
+        plain.Write("before\r\nSTARTTLS\r\n"u8);
+        string before = ReadPlainLine(plain);
+        Assert.Matches(@"^250 plain pid=\d+: before$", before);
+        Assert.Equal("220 go ahead", ReadPlainLine(plain));
+
+        using var tls = new SslStream(plain, leaveInnerStreamOpen: true, (_, presented, _, _) => presented?.GetCertHashString() == thumbprint);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(tls, Encoding.UTF8);
+        await tls.WriteAsync("after\r\nQUIT\r\n"u8.ToArray(), TestContext.Current.CancellationToken);
+        string? after = await reader.ReadLineAsync(TestContext.Current.CancellationToken);
+        Assert.Equal("221 bye", await reader.ReadLineAsync(TestContext.Current.CancellationToken));
+
+        // The same worker, not the parent, served both halves of the conversation.
+        string workerPid = before[(before.IndexOf('=', StringComparison.Ordinal) + 1)..before.IndexOf(':', StringComparison.Ordinal)];
+        Assert.NotEqual(host.Pid.ToString(CultureInfo.InvariantCulture), workerPid);
+        Assert.Equal($"250 tls pid={workerPid}: after", after);
         var (exitCode, closed) = host.Close();
         Assert.Equal(0, exitCode);
         Assert.Equal("closed active=0", closed);
@@ -129,6 +165,35 @@ public sealed class ForkingServerTests : IDisposable
         catch (IOException)
         {
         }
+    }
+
+    /// <summary>Reads one CRLF line byte by byte, so that nothing after it (the TLS handshake) is read ahead.</summary>
+    private static string ReadPlainLine(NetworkStream stream)
+    {
+        var line = new StringBuilder();
+        int next;
+        while ((next = stream.ReadByte()) >= 0 && next != '\n')
+        {
+            line.Append((char)next);
+        }
+
+        return line.ToString().TrimEnd('\r');
+    }
+
+    /// <summary>A self-signed certificate for localhost as PEM files in the test's directory; returns its thumbprint.</summary>
+    private string WriteSelfSignedCertificate(out string certificatePath, out string keyPath)
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        using X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
+        certificatePath = Path.Combine(_directory, "server.crt");
+        keyPath = Path.Combine(_directory, "server.key");
+        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
+        File.WriteAllText(keyPath, rsa.ExportPkcs8PrivateKeyPem());
+        return certificate.GetCertHashString();
     }
 
     internal static void SkipUnlessSupported()

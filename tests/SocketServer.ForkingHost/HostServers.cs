@@ -17,6 +17,7 @@ internal static class HostServers
         "udp" => new HostUdpServer(IPEndPoint.Parse(address)),
         "unix" => new HostUnixStreamServer(address),
         "unix-dgram" => new HostUnixDatagramServer(address),
+        "tcp-starttls" => new HostStartTlsServer(IPEndPoint.Parse(address)),
         _ => throw new ArgumentException($"unknown kind {kind}"),
     };
 
@@ -69,6 +70,30 @@ internal sealed class HostUnixStreamServer(string path) : ForkingUnixStreamServe
 
 internal sealed class HostUnixDatagramServer(string path) : ForkingUnixDatagramServer(path, () => new HostDatagramHandler()), IHostSettings
 {
+    public void Configure(int requestsPerChild, int spareWorkers, int maxChildren, int maxRequestMilliseconds) =>
+        (RequestsPerChild, SpareWorkers, MaxChildren, MaxRequestDuration) = (requestsPerChild, spareWorkers, maxChildren, maxRequestMilliseconds > 0 ? TimeSpan.FromMilliseconds(maxRequestMilliseconds) : null);
+
+    protected override void HandleError(object request, EndPoint? clientAddress, Exception exception) =>
+        HostServers.Report($"handled-error pid={Environment.ProcessId} {exception.Message}");
+
+    protected override void HandleChildFailure(ChildProcessFailure failure) => HostServers.Report($"child-failure {failure}");
+
+    public int? ActiveCount => ActiveChildren?.Count;
+}
+
+// STARTTLS from an async handler in a worker: plaintext until the handler upgrades, with the certificate and key
+// named by FORKINGHOST_TLS_CERT and FORKINGHOST_TLS_KEY (the workers inherit the environment).
+internal sealed class HostStartTlsServer : ForkingTcpServer, IHostSettings
+{
+    public HostStartTlsServer(EndPoint address)
+        : base(address, () => new HostStartTlsHandler())
+    {
+        Tls = TlsOptions.FromPemFiles(
+            Environment.GetEnvironmentVariable("FORKINGHOST_TLS_CERT") ?? throw new InvalidOperationException("FORKINGHOST_TLS_CERT is not set"),
+            Environment.GetEnvironmentVariable("FORKINGHOST_TLS_KEY") ?? throw new InvalidOperationException("FORKINGHOST_TLS_KEY is not set"));
+        TlsOnAccept = false;
+    }
+
     public void Configure(int requestsPerChild, int spareWorkers, int maxChildren, int maxRequestMilliseconds) =>
         (RequestsPerChild, SpareWorkers, MaxChildren, MaxRequestDuration) = (requestsPerChild, spareWorkers, maxChildren, maxRequestMilliseconds > 0 ? TimeSpan.FromMilliseconds(maxRequestMilliseconds) : null);
 
