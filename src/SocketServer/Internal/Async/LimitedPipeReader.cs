@@ -109,17 +109,7 @@ internal sealed class LimitedPipeReader(PipeReader inner, ConnectionState limits
         }
         catch (Exception e)
         {
-            try
-            {
-                // Ends the wait; throws the limit's ConnectionLimitException instead when a limit cut the connection.
-                limits.AfterReceive(0);
-            }
-            catch (Exception limit)
-            {
-                e = limit;
-            }
-
-            _completion.SetException(e);
+            _completion.SetException(ReadFailure(e));
             return;
         }
 
@@ -140,5 +130,19 @@ internal sealed class LimitedPipeReader(PipeReader inner, ConnectionState limits
         }
 
         _completion.SetResult(result);
+    }
+
+    /// <summary>Ends the wait of a read that failed: the limit's <see cref="ConnectionLimitException"/> when a limit cut the connection, else the failure itself.</summary>
+    private Exception ReadFailure(Exception failure)
+    {
+        try
+        {
+            limits.AfterReceive(0);
+            return failure;
+        }
+        catch (Exception limit)
+        {
+            return limit;
+        }
     }
 }

@@ -21,7 +21,6 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
     private Exception? _handlerFailure;
     private bool _handlerDone;
     private bool _closed;
-    private bool _stopping;
     private ReactorTlsHandoff? _handoff;
 
     /// <summary>Creates the connection for an accepted, non-blocking socket; <see cref="ReactorConnection.Start"/> registers it.</summary>
@@ -78,7 +77,7 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
     /// <summary>Starts the move off the loop: completing the output sends what is left; <see cref="OnOutputFinished"/> goes on. Loop thread.</summary>
     internal void BeginHandoff(ReactorTlsHandoff handoff)
     {
-        if (_closed || _handlerDone || _stopping || _session.IsStopping || IsOutputFinished)
+        if (_closed || _handlerDone || _session.IsStopping || IsOutputFinished)
         {
             handoff.Fail(new IOException("StartTlsAsync: the connection was closed (or the server is stopping) before TLS could start."));
             return;
@@ -91,7 +90,6 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
     /// <summary>Ends the connection because the server stops. Loop thread.</summary>
     public void Stop()
     {
-        _stopping = true;
         Abort();
         Close();
     }
@@ -102,7 +100,8 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
         if (_handoff is { } handoff)
         {
             _handoff = null;
-            if (error is null && !_stopping)
+            // Stop() is only called once the session is stopping, so that flag says it for this connection too.
+            if (error is null && !_session.IsStopping)
             {
                 MoveOffLoop(handoff);
             }

@@ -121,7 +121,8 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
 
     /// <summary>
     /// Asks the loop to write what the application flushed: when this connection's read returns if the flush came from
-    /// the application running inside it, else at the end of the current batch (or soon, from another thread). Called by <see cref="Output"/>'s flush and completion.
+    /// the application running inside it, else at the end of the current batch (or soon, from another thread). Called
+    /// by <see cref="Output"/>'s flush and completion.
     /// </summary>
     public void ScheduleFlush()
     {
