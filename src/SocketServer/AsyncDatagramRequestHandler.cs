@@ -61,9 +61,8 @@ public class AsyncDatagramRequestHandler : BaseRequestHandler
     /// </summary>
     protected sealed override void Handle()
     {
-        if (AmbientRequest.DatagramHost is { } host)
+        if (Prepared?.DatagramHost is { } host)
         {
-            AmbientRequest.DatagramHost = null;
             ValueTask handled = HandleAsync();
             if (!handled.IsCompleted)
             {

@@ -206,9 +206,8 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     /// </summary>
     protected sealed override void Handle()
     {
-        if (AmbientRequest.Connection is { } connection)
+        if (Prepared?.TakeConnection() is { } connection)
         {
-            AmbientRequest.Connection = null;
             _limits = connection.Limits;
             Input = SeenByLimits(connection.Input);
             Output = connection.Output;

@@ -61,7 +61,12 @@ public class BaseRequestHandler
         Request = request;
         ClientAddress = clientAddress;
         Server = server;
+        // What the dispatcher offered for this request (the async path's connection or datagram host), if anything.
+        Prepared = server.Pipeline.Handoffs.Find(request);
     }
+
+    /// <summary>What the dispatcher prepared for this request beside the handler, or null on the faithful path.</summary>
+    private protected Internal.Requests.PreparedRequest? Prepared { get; private set; }
 
     /// <summary>Prepares for <see cref="Handle"/>; does nothing by default.</summary>
     /// <remarks>May be overridden.</remarks>

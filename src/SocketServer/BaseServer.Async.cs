@@ -2,13 +2,12 @@ using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal.Async;
 using SocketServer.Internal.Reactor;
+using SocketServer.Internal.Requests;
 
 namespace SocketServer;
 
 public abstract partial class BaseServer
 {
-    private volatile IServeSession? _asyncSession;
-
     /// <summary>
     /// Serves requests until <paramref name="cancellationToken"/> is cancelled, or <see cref="Shutdown"/> or
     /// <see cref="ServerClose"/> is called: the async counterpart of <see cref="ServeForever()"/>, on the same server
@@ -41,28 +40,26 @@ public abstract partial class BaseServer
     public Task ServeAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        if (Volatile.Read(ref _servingThreadId) != 0 || _asyncSession is not null)
+        if (!_dispatcher.ServesOnEventLoops)
         {
-            throw new InvalidOperationException("The server is already serving (ServeForever or ServeAsync).");
+            return ServeForeverOnOwnThreadAsync(cancellationToken);
         }
 
-        _isShutDown.Reset();
-        if (UsePortableAsyncTransport || !ReactorNative.IsSupported)
+        ServeRun run = BeginRun(loopThreadId: 0);
+        IServeSession session;
+        try
         {
-            var portable = new PortableServeSession(this);
-            _asyncSession = portable;
-            Interlocked.MemoryBarrier();
-            portable.Start(cancellationToken);
-            if (_shutdownRequest || IsClosed)
-            {
-                portable.RequestStop();
-            }
-
-            return portable.Completion;
+            session = UsePortableAsyncTransport || !ReactorNative.IsSupported
+                ? new PortableServeSession(this, run)
+                : new ReactorServeSession(this, run, AsyncLoopCount);
+        }
+        catch
+        {
+            EndRun(run);
+            throw;
         }
 
-        var session = new ReactorServeSession(this, AsyncLoopCount);
-        _asyncSession = session;
+        run.AttachSession(session);
         // As in ServeForever: publish the session before reading the flag, Shutdown sets the flag before reading it.
         Interlocked.MemoryBarrier();
         try
@@ -72,16 +69,52 @@ public abstract partial class BaseServer
         catch
         {
             session.Dispose();
-            EndAsyncSession(session);
+            EndRun(run);
             throw;
         }
 
+        run.MarkServing();
         if (_shutdownRequest || IsClosed)
         {
             session.RequestStop();
         }
 
         return session.Completion;
+    }
+
+    /// <summary>
+    /// <see cref="ServeAsync"/> of a server whose dispatcher keeps its own loop (a forking server: its requests run in
+    /// worker processes, whose isolation an event loop in the parent would lose): <see cref="ServeForever()"/> on a
+    /// thread of its own, stopped by the token as by <see cref="Shutdown"/>. In a worker process it serves as the
+    /// worker.
+    /// </summary>
+    private Task ServeForeverOnOwnThreadAsync(CancellationToken cancellationToken)
+    {
+        if (_run is not null)
+        {
+            throw new InvalidOperationException("The server is already serving (ServeForever or ServeAsync on another thread); stop that run first.");
+        }
+
+        var served = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            using CancellationTokenRegistration stop = cancellationToken.Register(static state => ((BaseServer)state!).RequestStop(), this);
+            try
+            {
+                ServeForever();
+                served.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                served.TrySetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "socketserver-serve",
+        };
+        thread.Start();
+        return served.Task;
     }
 
     /// <summary>
@@ -94,40 +127,11 @@ public abstract partial class BaseServer
     internal int AsyncLoopCount { get; set; }
 
     /// <summary>The running reactor session, if any (for tests).</summary>
-    internal ReactorServeSession? ReactorSession => _asyncSession as ReactorServeSession;
+    internal ReactorServeSession? ReactorSession => _run?.Session as ReactorServeSession;
 
-    /// <summary>The dispatcher in effect: the async one while <see cref="ServeAsync"/> runs.</summary>
-    internal Internal.RequestDispatcher ActiveDispatcher => _asyncSession?.Dispatcher ?? _dispatcher;
+    /// <summary>The dispatcher in effect: the run's async one while <see cref="ServeAsync"/> runs.</summary>
+    internal Internal.RequestDispatcher ActiveDispatcher => _run?.Session?.Dispatcher ?? _dispatcher;
 
-    internal bool InvokeVerifyRequest(object request, EndPoint? clientAddress) => VerifyRequest(request, clientAddress);
-
-    internal void InvokeProcessRequest(object request, EndPoint? clientAddress) => ProcessRequest(request, clientAddress);
-
-    /// <summary>Called by the session when it has stopped: the server may serve again, and Shutdown() returns.</summary>
-    internal void EndAsyncSession(IServeSession session)
-    {
-        if (ReferenceEquals(_asyncSession, session))
-        {
-            _asyncSession = null;
-        }
-
-        _shutdownRequest = false;
-        _isShutDown.Set();
-    }
-
-    /// <summary>Asks a running <see cref="ServeAsync"/> to stop; throws when called on one of its loops (it would wait for itself).</summary>
-    private void StopAsyncSession(bool waiting)
-    {
-        if (_asyncSession is { } session)
-        {
-            if (waiting && session.IsOnLoopThread())
-            {
-                throw new InvalidOperationException(
-                    "Shutdown() was called on an event loop of ServeAsync() and would wait for itself for ever. " +
-                    "Cancel ServeAsync's token instead, or call Shutdown() from another thread (e.g. Task.Run).");
-            }
-
-            session.RequestStop();
-        }
-    }
+    /// <summary>Called by an async session when it has stopped: the server may serve again, and Shutdown() returns.</summary>
+    internal void EndAsyncRun(ServeRun run) => EndRun(run);
 }

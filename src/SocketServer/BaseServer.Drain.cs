@@ -1,6 +1,7 @@
 using System.Globalization;
 using SocketServer.Internal.Async;
 using SocketServer.Internal.Limits;
+using SocketServer.Internal.Requests;
 
 namespace SocketServer;
 
@@ -8,8 +9,6 @@ public abstract partial class BaseServer
 {
     /// <summary>How long a drain waits, after aborting what was left, for the aborted handlers to return.</summary>
     private static readonly TimeSpan s_abortedHandlersWait = TimeSpan.FromSeconds(5);
-
-    private volatile TaskCompletionSource? _loopEnded;
 
     /// <summary>
     /// Stops the server gracefully, in four steps: stop accepting (the serve loop returns, as after
@@ -43,7 +42,7 @@ public abstract partial class BaseServer
         long started = time.GetTimestamp();
         ConnectionTracker connections = Connections;
         // Under ServeAsync the session stops accepting first, then stops (below) once its connections are done.
-        IServeSession? session = _asyncSession;
+        IServeSession? session = _run?.Session;
         session?.StopAccepting();
         (List<ConnectionState> open, int closedIdle) = connections.BeginDrain();
         try
@@ -105,10 +104,8 @@ public abstract partial class BaseServer
     /// <summary>Asks the serve loop to stop without waiting on this thread; completes when it has returned.</summary>
     private Task RequestLoopStop()
     {
-        _shutdownRequest = true;
-        Interlocked.MemoryBarrier();
-        _waker?.Wake();
-        TaskCompletionSource? loopEnded = _loopEnded;
-        return loopEnded?.Task ?? Task.CompletedTask;
+        ServeRun? run = _run;
+        RequestStop();
+        return run?.Ended ?? Task.CompletedTask;
     }
 }

@@ -46,7 +46,7 @@ public abstract partial class BaseServer
     /// Admits an accepted stream connection under the caps. Returns false after closing it without data (through
     /// <see cref="ShutdownRequest"/>) when a cap refuses it.
     /// </summary>
-    private bool AdmitConnection(object request, EndPoint? clientAddress)
+    internal bool AdmitConnection(object request, EndPoint? clientAddress)
     {
         if (request is not Socket { SocketType: SocketType.Stream } socket || !_dispatcher.TracksConnections)
         {
@@ -61,9 +61,6 @@ public abstract partial class BaseServer
         ShutdownRequest(request);
         return false;
     }
-
-    /// <summary>Admission on the async accept paths: as <see cref="AdmitConnection"/> (a refused connection is shut down and closed).</summary>
-    internal bool InvokeAdmitConnection(object request, EndPoint? clientAddress) => AdmitConnection(request, clientAddress);
 
     /// <summary>Whether an async session must stop accepting: <see cref="ServerLimits.MaxConnections"/> connections are open.</summary>
     internal bool AsyncAtCapacity(ref bool paused)
@@ -84,14 +81,10 @@ public abstract partial class BaseServer
     }
 
     /// <summary>A connection ended at the cap: the synchronous loop's waker, or the async session, accepts again.</summary>
-    internal void SlotFreed()
-    {
-        _waker?.Wake();
-        _asyncSession?.ResumeAccepting();
-    }
+    internal void SlotFreed() => _run?.SlotFreed();
 
     /// <summary>Python's <c>shutdown_request</c>, then the connection's slot is given back.</summary>
-    private void EndRequest(object request)
+    internal void EndRequest(object request)
     {
         try
         {

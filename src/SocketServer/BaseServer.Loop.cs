@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal;
+using SocketServer.Internal.Requests;
 
 namespace SocketServer;
 
@@ -9,13 +10,12 @@ public abstract partial class BaseServer
 {
     private static readonly TimeSpan s_defaultPollInterval = TimeSpan.FromSeconds(0.5);
 
-    // Python's __is_shut_down event and __shutdown_request flag, with the same life cycle.
+    // Python's __is_shut_down event and __shutdown_request flag, with the same life cycle: they outlive a run (a
+    // shutdown requested after the loop returned stays latched for the next one).
     private readonly ManualResetEventSlim _isShutDown = new(initialState: false);
     private volatile bool _shutdownRequest;
-    private volatile LoopWaker? _waker;
-    private int _servingThreadId;
+    private volatile ServeRun? _run;
     private readonly List<Socket> _selectList = new(2);
-    private AcceptBackoff? _acceptBackoff;
 
     /// <summary>Handles requests until <see cref="Shutdown"/> is called, checking for shutdown every half second.</summary>
     public void ServeForever() => ServeForever(s_defaultPollInterval);
@@ -30,6 +30,7 @@ public abstract partial class BaseServer
     /// (Python waits up to <paramref name="pollInterval"/>: CPython issue gh-88932). Once shutdown is
     /// requested, a request that arrived meanwhile is not served (bpo-35017).
     /// </remarks>
+    /// <exception cref="InvalidOperationException">The server is already serving (<see cref="ServeForever()"/> or <see cref="ServeAsync"/> on another thread).</exception>
     public void ServeForever(TimeSpan? pollInterval)
     {
         if (_dispatcher.TryServeAsWorker(this))
@@ -37,18 +38,17 @@ public abstract partial class BaseServer
             return;
         }
 
-        _isShutDown.Reset();
-        _loopEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _servingThreadId, Environment.CurrentManagedThreadId);
+        ServeRun run = BeginRun(Environment.CurrentManagedThreadId);
         LoopWaker? waker = null;
         try
         {
             // Without loopback there is no waker: Shutdown then takes effect at the next poll, as in Python.
             waker = LoopWaker.TryCreate();
-            _waker = waker;
+            run.AttachWaker(waker);
             // Publish the waker before reading the flag; Shutdown sets the flag before reading the waker. With both
             // fences one of the two sides always sees the other, so no wake-up is lost.
             Interlocked.MemoryBarrier();
+            run.MarkServing();
             while (!_shutdownRequest && !IsClosed)
             {
                 if (PauseAtConnectionLimit(pollInterval, waker))
@@ -75,7 +75,7 @@ public abstract partial class BaseServer
                 }
 
                 ServiceActions();
-                if (_acceptBackoff?.PendingDelay is { } pause)
+                if (Pipeline.PendingAcceptPause is { } pause)
                 {
                     // Out of descriptors: the socket stays readable, so waiting on it would spin. Pause instead,
                     // still woken at once by Shutdown or ServerClose.
@@ -85,13 +85,8 @@ public abstract partial class BaseServer
         }
         finally
         {
-            _waker = null;
+            EndRun(run);
             waker?.Dispose();
-            Volatile.Write(ref _servingThreadId, 0);
-            _shutdownRequest = false;
-            _isShutDown.Set();
-            _loopEnded?.TrySetResult();
-            _loopEnded = null;
         }
     }
 
@@ -111,18 +106,16 @@ public abstract partial class BaseServer
     /// <exception cref="InvalidOperationException">Called on the thread running <see cref="ServeForever()"/>.</exception>
     public void Shutdown()
     {
-        if (Volatile.Read(ref _servingThreadId) == Environment.CurrentManagedThreadId)
+        if (_run is { } running && running.IsOnItsOwnThread())
         {
-            throw new InvalidOperationException(
-                "Shutdown() was called on the thread running ServeForever() and would wait for itself for ever. " +
-                "Call it from another thread, or use a threading server so handlers run on their own threads.");
+            throw new InvalidOperationException(running.LoopThreadId != 0
+                ? "Shutdown() was called on the thread running ServeForever() and would wait for itself for ever. " +
+                  "Call it from another thread, or use a threading server so handlers run on their own threads."
+                : "Shutdown() was called on an event loop of ServeAsync() and would wait for itself for ever. " +
+                  "Cancel ServeAsync's token instead, or call Shutdown() from another thread (e.g. Task.Run).");
         }
 
-        StopAsyncSession(waiting: true);
-        _shutdownRequest = true;
-        Interlocked.MemoryBarrier();
-        _waker?.Wake();
-        StopAsyncSession(waiting: false);
+        RequestStop();
         _isShutDown.Wait();
     }
 
@@ -166,9 +159,9 @@ public abstract partial class BaseServer
     /// <summary>Where the loop reports conditions that are not request errors (running out of descriptors).</summary>
     internal TextWriter DiagnosticsWriter { get; set; } = Console.Error;
 
-    internal TimeSpan? PendingAcceptPause => _acceptBackoff?.PendingDelay;
+    internal TimeSpan? PendingAcceptPause => Pipeline.PendingAcceptPause;
 
-    /// <summary>Python's <c>_handle_request_noblock</c>: get, verify and process one ready request.</summary>
+    /// <summary>Python's <c>_handle_request_noblock</c>: get one ready request, then the request pipeline's first half.</summary>
     internal void HandleRequestNoBlock()
     {
         object request;
@@ -180,59 +173,11 @@ public abstract partial class BaseServer
         catch (Exception e) when (SocketErrors.IsSocketLevel(e))
         {
             // As in Python, a failed accept is no request; running out of descriptors also pauses the loop.
-            if (SocketErrors.IsResourceExhaustion(e))
-            {
-                (_acceptBackoff ??= new AcceptBackoff(DiagnosticsWriter)).Failed(FormattedAddress, e);
-            }
-
+            Pipeline.AcceptFailed(e);
             return;
         }
 
-        if (!AdmitConnection(request, clientAddress))
-        {
-            return;
-        }
-
-        // As in CPython, VerifyRequest is outside the try: if it throws, the exception propagates.
-        if (VerifyRequest(request, clientAddress))
-        {
-            try
-            {
-                ProcessRequest(request, clientAddress);
-            }
-            catch (ServerExitException)
-            {
-                EndRequest(request);
-                throw;
-            }
-            catch (RequestThreadStartException e)
-            {
-                // Out of descriptors (or memory) before accept noticed: close the connection and pause accepting.
-                EndRequest(request);
-                (_acceptBackoff ??= new AcceptBackoff(DiagnosticsWriter)).Failed(FormattedAddress, e);
-                return;
-            }
-            catch (Exception e)
-            {
-                if (!IsLimitFailure(request, e))
-                {
-                    HandleError(request, clientAddress, e);
-                }
-
-                EndRequest(request);
-            }
-        }
-        else
-        {
-            EndRequest(request);
-        }
-
-        if (_acceptBackoff?.PendingDelay is not null)
-        {
-            // Only after a failure: formatting the address on every request would cost an allocation each. Reported
-            // once the request got going, so a thread that cannot start (out of descriptors) is no recovery.
-            _acceptBackoff.Succeeded(FormattedAddress);
-        }
+        Pipeline.Accept(request, clientAddress);
     }
 
     /// <summary>Waits until the socket is readable, the timeout passes, or the loop is woken.</summary>
@@ -267,13 +212,41 @@ public abstract partial class BaseServer
         }
     }
 
-    internal void WakeLoop()
+    /// <summary>
+    /// Starts a run of <see cref="ServeForever()"/> (<paramref name="loopThreadId"/> its thread) or of
+    /// <see cref="ServeAsync"/> (0). One at a time: a second would race the first for the same socket.
+    /// </summary>
+    private ServeRun BeginRun(int loopThreadId)
     {
-        _waker?.Wake();
-        StopAsyncSession(waiting: false);
+        var run = new ServeRun(loopThreadId);
+        if (Interlocked.CompareExchange(ref _run, run, null) is not null)
+        {
+            throw new InvalidOperationException("The server is already serving (ServeForever or ServeAsync on another thread); stop that run first.");
+        }
+
+        _isShutDown.Reset();
+        return run;
     }
 
-    private string FormattedAddress => EndPointFormatter.Format(ServerAddress, IsClosed ? SocketType.Stream : Socket.SocketType);
+    /// <summary>Ends a run: the shutdown request is consumed, <see cref="Shutdown"/> returns, and the server may serve again.</summary>
+    private void EndRun(ServeRun run)
+    {
+        run.MarkEnded();
+        _shutdownRequest = false;
+        Interlocked.CompareExchange(ref _run, null, run);
+        _isShutDown.Set();
+    }
+
+    /// <summary>Asks the run in progress to stop without waiting, or latches the request for the next run.</summary>
+    private void RequestStop()
+    {
+        _shutdownRequest = true;
+        // The loop publishes its waker (or session) before reading the flag: with both fences neither side misses the other.
+        Interlocked.MemoryBarrier();
+        _run?.RequestStop();
+    }
+
+    internal string FormattedAddress => EndPointFormatter.Format(ServerAddress, IsClosed ? SocketType.Stream : Socket.SocketType);
 
     /// <summary>Waits out an accept pause; only Shutdown or ServerClose (through the waker) cut it short.</summary>
     internal virtual void PauseAccepting(TimeSpan pause, LoopWaker? waker)

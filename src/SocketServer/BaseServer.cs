@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal;
+using SocketServer.Internal.Requests;
 
 namespace SocketServer;
 
@@ -43,6 +44,7 @@ public abstract partial class BaseServer : IDisposable
         ServerAddress = serverAddress;
         RequestHandlerFactory = requestHandlerFactory;
         _dispatcher = dispatcher;
+        Pipeline = new RequestPipeline(this);
     }
 
     /// <summary>
@@ -72,6 +74,9 @@ public abstract partial class BaseServer : IDisposable
 
     internal RequestDispatcher Dispatcher => _dispatcher;
 
+    /// <summary>The one request path every mode of this server uses.</summary>
+    internal RequestPipeline Pipeline { get; }
+
     /// <summary>Returns the operating-system descriptor of <see cref="Socket"/>, or -1 once the server is closed.</summary>
     /// <returns>The descriptor (a file descriptor on Unix, a SOCKET handle on Windows), or -1.</returns>
     public virtual int Fileno() => IsClosed ? -1 : (int)Socket.Handle;
@@ -99,7 +104,8 @@ public abstract partial class BaseServer : IDisposable
     public virtual void ServerClose()
     {
         IsClosed = true;
-        WakeLoop();
+        // The loop sees IsClosed once woken; an async session stops.
+        _run?.RequestStop();
         _dispatcher.ServerClosed(this);
         _connections?.Dispose();
     }
@@ -138,8 +144,8 @@ public abstract partial class BaseServer : IDisposable
     /// <remarks>May be overridden.</remarks>
     protected virtual void FinishRequest(object request, EndPoint? clientAddress)
     {
-        // Under ServeAsync the dispatcher already built the handler (to know whether it is async).
-        BaseRequestHandler handler = Internal.Async.AmbientRequest.TakePreparedHandler() ?? RequestHandlerFactory()
+        // A dispatcher that had to build the handler to know where the request runs (the async path) offers it here.
+        BaseRequestHandler handler = Pipeline.Handoffs.Find(request)?.Handler ?? RequestHandlerFactory()
             ?? throw new InvalidOperationException("The request handler factory returned null.");
         handler.Serve(request, clientAddress, this);
     }
@@ -213,7 +219,12 @@ public abstract partial class BaseServer : IDisposable
         }
     }
 
-    // The dispatchers run on other threads but must call the protected hooks, as Python's mix-ins do.
+    // The request pipeline and the dispatchers run on other threads but must call the protected hooks, as Python's
+    // mix-ins do.
+    internal bool InvokeVerifyRequest(object request, EndPoint? clientAddress) => VerifyRequest(request, clientAddress);
+
+    internal void InvokeProcessRequest(object request, EndPoint? clientAddress) => ProcessRequest(request, clientAddress);
+
     internal void InvokeFinishRequest(object request, EndPoint? clientAddress) => FinishRequest(request, clientAddress);
 
     internal void InvokeShutdownRequest(object request) => EndRequest(request);

@@ -34,6 +34,25 @@ public sealed class ForkingServerTests : IDisposable
         Assert.Equal("closed active=0", closed);
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void ServeAsyncKeepsEachRequestInAWorkerProcess(string kind)
+    {
+        // ServeAsync on a forking server must not serve requests in the parent: it runs the forking loop, so the
+        // isolation stays (and in a worker it serves as the worker).
+        SkipUnlessSupported();
+        var environment = new Dictionary<string, string> { ["FORKINGHOST_SERVE_ASYNC"] = "1" };
+        using var host = new HostProcess(environment, kind, AddressFor(kind));
+        string[] pids = [.. Enumerable.Range(0, 2).Select(_ => Peers.Ask(kind, host.Address, "pid", _directory).Trim())];
+        Assert.All(pids, pid => Assert.Matches(@"^\d+$", pid));
+        Assert.Equal(2, pids.Distinct().Count());
+        Assert.DoesNotContain(host.Pid.ToString(CultureInfo.InvariantCulture), pids);
+        Assert.Equal("hello world\n", Peers.Ask(kind, host.Address, "hello world", _directory));
+        var (exitCode, closed) = host.Close();
+        Assert.Equal(0, exitCode);
+        Assert.Equal("closed active=0", closed);
+    }
+
     [Fact]
     public async Task AnAsyncHandlerInAWorkerUpgradesWithStartTlsAsync()
     {

@@ -11,13 +11,24 @@ TcpServer server = HostServers.Create(kind, args[1]);
 var forking = (IHostSettings)server;
 forking.Configure(Option(2, 1), Option(3, 0), Option(4, 40), Option(5, 0));
 
+// FORKINGHOST_SERVE_ASYNC=1 serves with ServeAsync instead of ServeForever, in the parent and in the workers.
+bool serveAsync = Environment.GetEnvironmentVariable("FORKINGHOST_SERVE_ASYNC") == "1";
 if (ForkingWorker.IsWorkerProcess)
 {
     // A worker: this call serves what the parent hands over, then ends the process.
-    server.ServeForever();
+    if (serveAsync)
+    {
+        server.ServeAsync().GetAwaiter().GetResult();
+    }
+    else
+    {
+        server.ServeForever();
+    }
+
     return 3;
 }
 
+using var stop = new CancellationTokenSource();
 Console.Out.WriteLine($"listening on {server.ServerAddress}");
 Console.Out.Flush();
 var stopper = new Thread(() =>
@@ -27,11 +38,23 @@ var stopper = new Thread(() =>
     {
     }
 
-    server.Shutdown();
+    stop.Cancel();
+    if (!serveAsync)
+    {
+        server.Shutdown();
+    }
 })
 { IsBackground = true };
 stopper.Start();
-server.ServeForever(TimeSpan.FromMilliseconds(20));
+if (serveAsync)
+{
+    server.ServeAsync(stop.Token).GetAwaiter().GetResult();
+}
+else
+{
+    server.ServeForever(TimeSpan.FromMilliseconds(20));
+}
+
 server.ServerClose();
 Console.Out.WriteLine($"closed active={forking.ActiveCount}");
 return 0;

@@ -18,6 +18,12 @@ internal abstract class RequestDispatcher
     public virtual bool TracksConnections => true;
 
     /// <summary>
+    /// Whether <c>ServeAsync</c> serves this server's requests on its event loops (or the portable transport). A
+    /// forking server says no: its requests must stay in worker processes, so <c>ServeAsync</c> runs its own loop.
+    /// </summary>
+    public virtual bool ServesOnEventLoops => true;
+
+    /// <summary>
     /// In a forking worker process, serves the requests the parent hands over and ends the process; returns false in
     /// an ordinary process, where the caller runs its own loop.
     /// </summary>

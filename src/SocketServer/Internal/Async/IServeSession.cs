@@ -1,13 +1,23 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace SocketServer.Internal.Async;
 
-/// <summary>One run of <see cref="BaseServer.ServeAsync"/>, on the reactor or on the portable transport.</summary>
-internal interface IServeSession
+/// <summary>
+/// The transport of one <see cref="BaseServer.ServeAsync"/> run, on the reactor or on the portable transport: it
+/// accepts or receives and hands each request to the server's request pipeline, runs async handlers' connections,
+/// and stops.
+/// </summary>
+internal interface IServeSession : IAsyncDatagramHost, IDisposable
 {
     /// <summary>The dispatcher <c>ProcessRequest</c> uses while the session runs.</summary>
     RequestDispatcher Dispatcher { get; }
 
     /// <summary>Completes when serving stopped and every connection was closed.</summary>
     Task Completion { get; }
+
+    /// <summary>Starts accepting or receiving, tied to <paramref name="cancellationToken"/>.</summary>
+    void Start(CancellationToken cancellationToken);
 
     /// <summary>Stops serving (idempotent, any thread).</summary>
     void RequestStop();
@@ -20,4 +30,13 @@ internal interface IServeSession
 
     /// <summary>A connection ended under <see cref="ServerLimits.MaxConnections"/>: accept again if accepting paused there.</summary>
     void ResumeAccepting();
+
+    /// <summary>Runs an async stream handler on a connection over <paramref name="socket"/> (after a TLS handshake when the server has TLS).</summary>
+    void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress);
+
+    /// <summary>Whether an async datagram handler may start on the calling thread (it does not block).</summary>
+    bool CanServeInline();
+
+    /// <summary>Readies an accepted socket for a synchronous handler on its own thread (blocking reads and writes).</summary>
+    void PrepareForRequestThread(Socket socket);
 }

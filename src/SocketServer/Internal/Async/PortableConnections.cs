@@ -149,48 +149,12 @@ internal sealed class PortableConnections
     {
         var connection = new PortableConnection(this, socket, clientAddress, stream, tls);
         _connections.TryAdd(connection, 0);
-        AmbientRequest.Prepare(handler);
-        AmbientRequest.Connection = connection;
-        Exception? failure = null;
-        try
-        {
-            _server.InvokeFinishRequest(socket, clientAddress);
-        }
-        catch (Exception e)
-        {
-            failure = e;
-        }
-        finally
-        {
-            AmbientRequest.Prepare(null);
-        }
-
-        // Still there: no async handler attached (FinishRequest threw, or an override served the request itself).
-        if (AmbientRequest.Connection is not null)
-        {
-            AmbientRequest.Connection = null;
-            connection.HandlerCompleted(failure);
-        }
-        else if (failure is not null)
-        {
-            _report(socket, clientAddress, failure);
-        }
-
+        _server.Pipeline.StartOnConnection(handler, connection, socket, clientAddress);
         if (_stop.IsCancellationRequested)
         {
             connection.Stop();
         }
     }
 
-    private void ShutdownRequest(Socket socket)
-    {
-        try
-        {
-            _server.InvokeShutdownRequest(socket);
-        }
-        catch (Exception e)
-        {
-            _report(socket, null, e);
-        }
-    }
+    private void ShutdownRequest(Socket socket) => _server.Pipeline.EndQuietly(socket, null);
 }

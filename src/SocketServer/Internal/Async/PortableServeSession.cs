@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal.Limits;
+using SocketServer.Internal.Requests;
 
 namespace SocketServer.Internal.Async;
 
@@ -10,9 +11,11 @@ namespace SocketServer.Internal.Async;
 /// and portable, not tuned.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The stop source has no timer and may be cancelled at any time (Shutdown after the end), so it is never disposed.")]
-internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
+internal sealed class PortableServeSession : IServeSession
 {
     private readonly BaseServer _server;
+    private readonly ServeRun _run;
+    private readonly RequestPipeline _pipeline;
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _acceptStop = new();
     private readonly SemaphoreSlim _slotFreed = new(0, 1);
@@ -23,10 +26,12 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
     private Exception? _exitException;
 
     /// <summary>Creates the session; <see cref="Start"/> starts serving.</summary>
-    public PortableServeSession(BaseServer server)
+    public PortableServeSession(BaseServer server, ServeRun run)
     {
         _server = server;
-        Dispatcher = new PortableDispatcher(this);
+        _run = run;
+        _pipeline = server.Pipeline;
+        Dispatcher = new AsyncDispatcher(this);
         _connections = new PortableConnections(server, ReportHandlerFailure);
     }
 
@@ -72,17 +77,35 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
     public void HandlerFailed(object request, EndPoint? clientAddress, Exception exception) =>
         ReportHandlerFailure(request, clientAddress, exception);
 
-    /// <summary>Starts an async stream handler on a new connection over <paramref name="socket"/> (after a TLS handshake when the server has TLS).</summary>
+    /// <inheritdoc/>
     public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress) =>
         _connections.Start(handler, socket, clientAddress);
 
+    /// <inheritdoc/>
+    /// <remarks>The receive loop awaits between datagrams; starting a handler there blocks nobody else.</remarks>
+    public bool CanServeInline() => true;
+
+    /// <inheritdoc/>
+    /// <remarks>.NET's accepted sockets are blocking already in .NET's view.</remarks>
+    public void PrepareForRequestThread(Socket socket)
+    {
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+    }
+
     /// <summary>Reports a handler's failure with <c>HandleError</c>; a <see cref="ServerExitException"/> stops serving.</summary>
     public void ReportHandlerFailure(object request, EndPoint? clientAddress, Exception exception) =>
-        HandlerFailures.Report(_server, request, clientAddress, exception, exit =>
-        {
-            Interlocked.CompareExchange(ref _exitException, exit, null);
-            RequestStop();
-        });
+        _pipeline.HandlerCompleted(request, clientAddress, exception, Stop);
+
+    /// <summary>Stops serving because of <paramref name="exception"/>: <see cref="Completion"/> faults with the first one.</summary>
+    private void Stop(Exception exception)
+    {
+        Interlocked.CompareExchange(ref _exitException, exception, null);
+        RequestStop();
+    }
 
     private async Task RunAsync()
     {
@@ -104,7 +127,7 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
         {
             await _connections.StopAsync().ConfigureAwait(false);
             await _cancellation.DisposeAsync().ConfigureAwait(false);
-            _server.EndAsyncSession(this);
+            _server.EndAsyncRun(_run);
             if (_exitException is { } exit)
             {
                 _completion.TrySetException(exit);
@@ -147,10 +170,14 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
             {
                 connection = await _server.Socket.AcceptAsync(token).ConfigureAwait(false);
             }
-            catch (SocketException) when (!token.IsCancellationRequested && !_server.IsClosed)
+            catch (SocketException e) when (!token.IsCancellationRequested && !_server.IsClosed)
             {
-                // As a failed GetRequest: no request. A short pause, in case it is the descriptor limit.
-                await Task.Delay(10, token).ConfigureAwait(false);
+                // As a failed GetRequest: no request; out of descriptors, the one accept back-off pauses.
+                if (_pipeline.AcceptFailed(e) is { } pause)
+                {
+                    await Task.Delay(pause, token).ConfigureAwait(false);
+                }
+
                 continue;
             }
 
@@ -165,12 +192,7 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
                 continue;
             }
 
-            if (!_server.InvokeAdmitConnection(connection, clientAddress))
-            {
-                continue;
-            }
-
-            RunHooks(connection, clientAddress);
+            AcceptRequest(connection, clientAddress);
         }
     }
 
@@ -193,55 +215,23 @@ internal sealed class PortableServeSession : IServeSession, IAsyncDatagramHost
             }
 
             byte[] packet = buffer.AsSpan(0, received).ToArray();
-            RunHooks(new DatagramRequest(packet, socket), _server.ServerAddress.Create(address));
+            AcceptRequest(new DatagramRequest(packet, socket), _server.ServerAddress.Create(address));
         }
     }
 
-    private void RunHooks(object request, EndPoint? clientAddress)
+    /// <summary>
+    /// The request pipeline's first half: what escapes it (a <see cref="ServerExitException"/>, or an exception from
+    /// <c>VerifyRequest</c> or <c>HandleError</c>) stops serving, and <c>ServeAsync</c>'s task faults with it.
+    /// </summary>
+    private void AcceptRequest(object request, EndPoint? clientAddress)
     {
         try
         {
-            if (_server.InvokeVerifyRequest(request, clientAddress))
-            {
-                _server.InvokeProcessRequest(request, clientAddress);
-            }
-            else
-            {
-                _server.InvokeShutdownRequest(request);
-            }
-        }
-        catch (ServerExitException e)
-        {
-            _server.InvokeShutdownRequest(request);
-            ReportHandlerFailure(request, clientAddress, e);
+            _pipeline.Accept(request, clientAddress);
         }
         catch (Exception e)
         {
-            ReportHandlerFailure(request, clientAddress, e);
-            _server.InvokeShutdownRequest(request);
-        }
-    }
-
-    /// <summary><c>ProcessRequest</c> of the portable transport.</summary>
-    private sealed class PortableDispatcher(PortableServeSession session) : RequestDispatcher
-    {
-        public override void ProcessRequest(BaseServer server, object request, EndPoint? clientAddress)
-        {
-            BaseRequestHandler handler = server.RequestHandlerFactory()
-                ?? throw new InvalidOperationException("The request handler factory returned null.");
-            if (handler is AsyncStreamRequestHandler && request is Socket socket)
-            {
-                session.StartConnection(handler, socket, clientAddress);
-                return;
-            }
-
-            if (handler is AsyncDatagramRequestHandler)
-            {
-                HandlerFailures.ServeDatagram(server, handler, session, request, clientAddress);
-                return;
-            }
-
-            AsyncDispatcher.StartThread(server, handler, request, clientAddress);
+            Stop(e);
         }
     }
 }

@@ -3,18 +3,22 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using SocketServer.Internal.Limits;
 using SocketServer.Internal.Reactor;
+using SocketServer.Internal.Requests;
 
 namespace SocketServer.Internal.Async;
 
 /// <summary>
 /// One run of <see cref="BaseServer.ServeAsync"/> on the reactor: the event loops, the listening socket registered
-/// on the first loop, the live connections of each loop, and the stop sequence. The request path is the server's:
-/// accept (here, <c>accept4</c>, non-blocking) → <c>VerifyRequest</c> → <c>ProcessRequest</c> (the
-/// <see cref="AsyncDispatcher"/>) → <c>FinishRequest</c> (the handler) → <c>ShutdownRequest</c> → <c>CloseRequest</c>.
+/// on the first loop, the live connections of each loop, and the stop sequence. A transport only: each accepted
+/// connection (<c>accept4</c>, non-blocking) and each datagram goes to the server's request pipeline
+/// (<see cref="RequestPipeline"/>), whose <c>ProcessRequest</c> is the <see cref="AsyncDispatcher"/> while it runs.
 /// </summary>
-internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsyncDatagramHost, IDisposable
+internal sealed class ReactorServeSession : IServeSession, IReactorHandler
 {
     private readonly BaseServer _server;
+    private readonly ServeRun _run;
+    private readonly RequestPipeline _pipeline;
+    private readonly Action<ServerExitException> _exit;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<ServerStreamConnection>[] _connections;
     private readonly PortableConnections _tlsConnections;
@@ -30,9 +34,12 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
     private bool _pausedAtLimit;
 
     /// <summary>Starts the loops (one per usable CPU unless <paramref name="loopCount"/> says otherwise).</summary>
-    public ReactorServeSession(BaseServer server, int loopCount)
+    public ReactorServeSession(BaseServer server, ServeRun run, int loopCount)
     {
         _server = server;
+        _run = run;
+        _pipeline = server.Pipeline;
+        _exit = Stop;
         Dispatcher = new AsyncDispatcher(this);
         _tlsConnections = new PortableConnections(server, ReportHandlerFailure);
         _group = new ReactorGroup(loopCount, "socketserver-loop", ReportLoopException);
@@ -116,11 +123,10 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
                     continue;
                 }
 
-                if (errno is ReactorNative.EMFile or ReactorNative.ENFile or ReactorNative.ENoBufs or ReactorNative.ENoMem)
+                if (_pipeline.AcceptFailed(ReactorErrors.Exception("accept4", errno)) is { } pause)
                 {
-                    // Out of descriptors: the queue stays full and no new edge comes, so retry after a pause.
-                    _server.DiagnosticsWriter.WriteLine($"accept failed on {_server.ServerAddress}: {Marshal.GetPInvokeErrorMessage(errno)}; retrying in 100 ms");
-                    _ = RetryAcceptAsync();
+                    // Out of descriptors: the queue stays full and no new edge comes, so retry after the pause.
+                    _ = RetryAcceptAsync(pause);
                 }
 
                 return;
@@ -187,30 +193,28 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
             byte[] packet = new ReadOnlySpan<byte>(loop.ReadBuffer, (int)length).ToArray();
             EndPoint clientAddress = _server.ServerAddress.Create(address);
             var request = new DatagramRequest(packet, _server.Socket);
-            try
-            {
-                if (_server.InvokeVerifyRequest(request, clientAddress))
-                {
-                    _server.InvokeProcessRequest(request, clientAddress);
-                }
-                else
-                {
-                    _server.InvokeShutdownRequest(request);
-                }
-            }
-            catch (ServerExitException e)
-            {
-                Exit(e);
-            }
-            catch (Exception e)
-            {
-                ReportHandlerFailure(request, clientAddress, e);
-                _server.InvokeShutdownRequest(request);
-            }
+            AcceptRequest(request, clientAddress);
         }
     }
 
-    /// <summary>Runs an accepted connection through the server's hooks, as <c>HandleRequestNoBlock</c> does.</summary>
+    /// <summary>
+    /// The request pipeline's first half, on the loop: what escapes it (a <see cref="ServerExitException"/>, or an
+    /// exception from <c>VerifyRequest</c> or <c>HandleError</c>) stops serving, and <c>ServeAsync</c>'s task faults
+    /// with it, as <c>ServeForever</c> would throw it.
+    /// </summary>
+    private void AcceptRequest(object request, EndPoint? clientAddress)
+    {
+        try
+        {
+            _pipeline.Accept(request, clientAddress);
+        }
+        catch (Exception e)
+        {
+            Stop(e);
+        }
+    }
+
+    /// <summary>Makes the accepted descriptor the request (a <see cref="Socket"/>) and hands it to the pipeline.</summary>
     private void Accepted(int fd)
     {
         Socket connection;
@@ -227,84 +231,71 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
             return;
         }
 
-        try
-        {
-            if (!_server.InvokeAdmitConnection(connection, clientAddress))
-            {
-                return;
-            }
-
-            if (!_server.InvokeVerifyRequest(connection, clientAddress))
-            {
-                ShutdownRequest(connection);
-                return;
-            }
-
-            _server.InvokeProcessRequest(connection, clientAddress);
-        }
-        catch (ServerExitException e)
-        {
-            ShutdownRequest(connection);
-            Exit(e);
-        }
-        catch (Exception e)
-        {
-            ReportHandlerFailure(connection, clientAddress, e);
-            ShutdownRequest(connection);
-        }
+        AcceptRequest(connection, clientAddress);
     }
 
     /// <summary>The limits state of an admitted connection, or null.</summary>
     public ConnectionState? FindLimits(Socket connection) => _server.FindConnection(connection);
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Round robin over the loops. With TLS the connection is served off the loops (<see cref="TlsConnections"/>):
+    /// the handshake and the record crypto would stall every other connection of a loop.
+    /// </remarks>
+    public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress)
+    {
+        if (PortableConnections.TlsOnAccept(_server) is not null)
+        {
+            // NetworkStream wants Blocking true, but only .NET's view of it: the descriptor must stay non-blocking in the
+            // kernel (SocketBlocking.Set would make it blocking), or the async reads .NET attempts inline on a
+            // descriptor it believes non-blocking would block a pool thread, deaf to the handshake deadline.
+            socket.Blocking = true;
+            _tlsConnections.Start(handler, socket, clientAddress);
+            return;
+        }
+
+        EventLoop loop = _group.Next();
+        var connection = new ServerStreamConnection(this, loop, socket, clientAddress);
+        if (loop.IsOnLoopThread)
+        {
+            StartOnLoop(connection, handler, clientAddress);
+        }
+        else
+        {
+            loop.Post(new StartWork(this, connection, handler, clientAddress));
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool CanServeInline() => IsOnLoopThread();
+
+    /// <inheritdoc/>
+    /// <remarks>Accepted non-blocking for the loops; a synchronous handler reads and writes blocking.</remarks>
+    public void PrepareForRequestThread(Socket socket) => SocketBlocking.Set(socket, blocking: true);
+
     /// <summary>Starts an async handler on its connection's loop (that loop's thread).</summary>
-    public void StartConnection(ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress)
+    private void StartOnLoop(ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress)
     {
         if (Volatile.Read(ref _stopping) != 0)
         {
-            ShutdownRequest(connection.Socket);
+            _pipeline.EndQuietly(connection.Socket, clientAddress);
             return;
         }
 
         _connections[LoopIndex(connection.Loop)].Add(connection);
         connection.Start();
-        AmbientRequest.Prepare(handler);
-        AmbientRequest.Connection = connection;
-        Exception? failure = null;
-        try
-        {
-            _server.InvokeFinishRequest(connection.Socket, clientAddress);
-        }
-        catch (Exception e)
-        {
-            failure = e;
-        }
-        finally
-        {
-            AmbientRequest.Prepare(null);
-        }
-
-        // Still there: no async handler attached (FinishRequest threw, or an override served the request itself).
-        if (AmbientRequest.Connection is not null)
-        {
-            AmbientRequest.Connection = null;
-            connection.HandlerCompleted(failure);
-        }
-        else if (failure is not null)
-        {
-            ReportHandlerFailure(connection.Socket, clientAddress, failure);
-        }
+        _pipeline.StartOnConnection(handler, connection, connection.Socket, clientAddress);
     }
 
     /// <summary>Reports a handler's failure with <c>HandleError</c>; a <see cref="ServerExitException"/> stops serving.</summary>
     public void ReportHandlerFailure(object request, EndPoint? clientAddress, Exception exception) =>
-        HandlerFailures.Report(_server, request, clientAddress, exception, Exit);
+        _pipeline.HandlerCompleted(request, clientAddress, exception, _exit);
 
     /// <summary>A connection is done: the server shuts it down and closes it. Loop thread.</summary>
     public void ConnectionClosed(ServerStreamConnection connection)
     {
         _connections[LoopIndex(connection.Loop)].Remove(connection);
-        ShutdownRequest(connection.Socket);
+        _pipeline.EndQuietly(connection.Socket, null);
     }
 
     /// <summary>
@@ -316,19 +307,8 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
     /// <summary>True once serving stops: no connection moves off a loop any more.</summary>
     public bool IsStopping => Volatile.Read(ref _stopping) != 0;
 
-    private void ShutdownRequest(Socket connection)
-    {
-        try
-        {
-            _server.InvokeShutdownRequest(connection);
-        }
-        catch (Exception e)
-        {
-            ReportHandlerFailure(connection, null, e);
-        }
-    }
-
-    private void Exit(ServerExitException exception)
+    /// <summary>Stops serving because of <paramref name="exception"/>: <see cref="Completion"/> faults with the first one.</summary>
+    private void Stop(Exception exception)
     {
         Interlocked.CompareExchange(ref _exitException, exception, null);
         RequestStop();
@@ -348,9 +328,9 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
         throw new InvalidOperationException("The connection's loop is not one of this server's.");
     }
 
-    private async Task RetryAcceptAsync()
+    private async Task RetryAcceptAsync(TimeSpan pause)
     {
-        await Task.Delay(100).ConfigureAwait(false);
+        await Task.Delay(pause).ConfigureAwait(false);
         _group.Loops[0].Post(new AcceptWork(this));
     }
 
@@ -386,7 +366,7 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
         }
         finally
         {
-            _server.EndAsyncSession(this);
+            _server.EndAsyncRun(_run);
             if (_exitException is { } exit)
             {
                 _completion.TrySetException(exit);
@@ -419,6 +399,11 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IAsy
     public void Dispose() => _group.Dispose();
 
     private void ReportLoopException(Exception e) => ErrorReport.WriteThreadException(Console.Error, null, e);
+
+    private sealed class StartWork(ReactorServeSession session, ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress) : IReactorWork
+    {
+        public void Execute() => session.StartOnLoop(connection, handler, clientAddress);
+    }
 
     private sealed class AcceptWork(ReactorServeSession session) : IReactorWork
     {

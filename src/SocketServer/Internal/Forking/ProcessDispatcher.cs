@@ -31,6 +31,9 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
 
     public override bool TracksConnections => false;
 
+    /// <summary>Requests stay in worker processes: <c>ServeAsync</c> runs the forking loop on a thread of its own.</summary>
+    public override bool ServesOnEventLoops => false;
+
     /// <summary>Python's <c>active_children</c>: the live workers' pids, or null before the first was started.</summary>
     public IReadOnlyCollection<int>? ActiveChildren
     {

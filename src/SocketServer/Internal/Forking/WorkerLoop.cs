@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using SocketServer.Internal.Requests;
 
 namespace SocketServer.Internal.Forking;
 
@@ -49,40 +50,16 @@ internal static class WorkerLoop
         }
     }
 
+    /// <summary>
+    /// The request pipeline's second half, as Python's forked child runs it. The status goes to the parent before the
+    /// request is ended, so by the time a client can send its next request the parent already knows this worker is
+    /// free (or leaving: it leaves after a <see cref="ServerExitException"/>, which Python's child swallows into exit
+    /// status 1, or after <c>HandleError</c> or <c>ShutdownRequest</c> threw).
+    /// </summary>
     private static (int Status, bool ExitNow) Serve(BaseServer server, object request, EndPoint? client, Socket channel)
     {
-        int status = 1;
-        bool exitNow = false;
-        try
-        {
-            try
-            {
-                server.InvokeFinishRequest(request, client);
-                status = 0;
-            }
-            catch (Exception e) when (e is not ServerExitException)
-            {
-                server.InvokeHandleError(request, client, e);
-            }
-            catch (ServerExitException)
-            {
-                // Python's child swallows SystemExit into exit status 1; this worker takes no more requests.
-                exitNow = true;
-            }
-            finally
-            {
-                // The status goes to the parent before the client sees the connection end, so by the time a client
-                // can send its next request, the parent already knows this worker is free (or leaving).
-                channel.Send([ChannelMessages.Status(status, exitNow)]);
-                server.InvokeShutdownRequest(request);
-            }
-        }
-        catch (Exception)
-        {
-            // Anything from HandleError or ShutdownRequest ends the worker too, with status 1.
-            return (1, true);
-        }
-
-        return (status, exitNow);
+        FinishResult result = server.Pipeline.Finish(request, client, (outcome, escaped) =>
+            channel.Send([ChannelMessages.Status(outcome == RequestOutcome.Completed ? 0 : 1, escaped)]));
+        return (result.Outcome == RequestOutcome.Completed && result.Escaped is null ? 0 : 1, result.Escaped is not null);
     }
 }

@@ -1,0 +1,40 @@
+using SocketServer.Internal.Async;
+
+namespace SocketServer.Internal.Requests;
+
+/// <summary>
+/// What a dispatcher hands to <c>FinishRequest</c> beside the request: the handler it already built (to know where
+/// the request runs, it had to) and, on the async path, the connection or datagram host the handler runs on. Passed
+/// through the server's <see cref="RequestHandoffs"/>, keyed by the request, because <c>FinishRequest</c>'s
+/// signature is Python's and a user's override must keep working.
+/// </summary>
+internal sealed class PreparedRequest
+{
+    private IAsyncConnection? _connection;
+
+    /// <summary>A request whose handler is built, with the connection or datagram host it runs on, if any.</summary>
+    public PreparedRequest(BaseRequestHandler handler, IAsyncConnection? connection = null, IAsyncDatagramHost? datagramHost = null)
+    {
+        Handler = handler;
+        _connection = connection;
+        DatagramHost = datagramHost;
+    }
+
+    /// <summary>The handler <c>FinishRequest</c> runs instead of calling the factory again.</summary>
+    public BaseRequestHandler Handler { get; }
+
+    /// <summary>Where an async datagram handler that completes later reports its failure; null off the async path.</summary>
+    public IAsyncDatagramHost? DatagramHost { get; }
+
+    /// <summary>Whether an async stream handler took <see cref="TakeConnection"/>'s connection and now owns the request's end.</summary>
+    public bool ConnectionTaken { get; private set; }
+
+    /// <summary>The connection an async stream handler runs on, once: the handler that takes it reports its completion to it.</summary>
+    public IAsyncConnection? TakeConnection()
+    {
+        IAsyncConnection? connection = _connection;
+        _connection = null;
+        ConnectionTaken |= connection is not null;
+        return connection;
+    }
+}
