@@ -167,7 +167,7 @@ internal static class BenchCommand
             using (CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             using (new StopSignals(stop))
             {
-                report = await BenchRunner.RunAsync(options, stop.Token).ConfigureAwait(false);
+                report = await BenchConsole.RunAsync(options, error, stop.Token).ConfigureAwait(false);
             }
 
             if (parseResult.GetValue(json))
@@ -176,7 +176,7 @@ internal static class BenchCommand
             }
             else
             {
-                BenchReportWriter.WriteText(report, output);
+                BenchConsole.WriteText(report, output);
             }
 
             await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
