@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SocketServer.Cli.Bench;
 
 /// <summary>The result of a run, as printed (and as the JSON object of <c>--json</c>; see docs/cli.md).</summary>
@@ -33,4 +35,9 @@ internal sealed record BenchReport(
     double CpuSeconds,
     double CpuPercent,
     IdleReport? Idle,
-    IReadOnlyList<TimeSeriesPoint> TimeSeries);
+    IReadOnlyList<TimeSeriesPoint> TimeSeries)
+{
+    /// <summary>The merged latency histogram's percentile curve, for the HTML report; not part of the JSON.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<PercentilePoint> LatencyDistribution { get; init; } = [];
+}

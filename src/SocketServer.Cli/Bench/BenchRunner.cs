@@ -136,6 +136,24 @@ internal static class BenchRunner
             options.Mode == BenchMode.Idle
                 ? new IdleReport(results.Count(static s => s.Opened), results.Count(static s => s.StayedOpen))
                 : null,
-            series);
+            series)
+        {
+            LatencyDistribution = Distribution(latency),
+        };
+    }
+
+    /// <summary>The percentile curve of the merged histogram, for the HTML report: HdrHistogram's usual steps, halving the rest each time.</summary>
+    private static PercentilePoint[] Distribution(LongHistogram latency)
+    {
+        if (latency.TotalCount == 0)
+        {
+            return [];
+        }
+
+        // Five steps per halving of what is left above the percentile, up to (not including) 100: the curve's right
+        // end is drawn on a log scale of 1/(1 - p), where 100 would be infinitely far.
+        return [.. latency.Percentiles(5)
+            .Where(static value => value.PercentileLevelIteratedTo < 100)
+            .Select(value => new PercentilePoint(value.PercentileLevelIteratedTo, Math.Round(latency.HighestEquivalentValue(value.ValueIteratedTo) / 1000.0, 3)))];
     }
 }
