@@ -96,6 +96,11 @@ internal static class BenchCommand
         {
             Description = "Print the report as one JSON object (see docs/cli.md) instead of text.",
         };
+        Option<string?> htmlReport = new("--report")
+        {
+            Description = "Also write a self-contained HTML page of the run, with charts of throughput and latency, to this file.",
+            HelpName = "FILE.html",
+        };
 
         Command command = new("bench", "Load an echo server and report throughput, errors, latency percentiles and the generator's own CPU use. Exit code 4 if any error was counted.")
         {
@@ -109,6 +114,7 @@ internal static class BenchCommand
             maxMessages,
             engine,
             json,
+            htmlReport,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -163,11 +169,19 @@ internal static class BenchCommand
                 TimeSpan.FromSeconds(parseResult.GetValue(warmup)),
                 parseResult.GetValue(maxMessages),
                 benchEngine);
+            // Created before the run, so a path that cannot be written fails now rather than after a long run.
+            string? reportPath = parseResult.GetValue(htmlReport);
+            using FileStream? reportFile = reportPath is null ? null : HtmlReport.Create(reportPath, error);
+            if (reportPath is not null && reportFile is null)
+            {
+                return ExitCodes.Usage;
+            }
+
             BenchReport report;
             using (CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             using (new StopSignals(stop))
             {
-                report = await BenchRunner.RunAsync(options, stop.Token).ConfigureAwait(false);
+                report = await BenchConsole.RunAsync(options, error, stop.Token).ConfigureAwait(false);
             }
 
             if (parseResult.GetValue(json))
@@ -176,10 +190,15 @@ internal static class BenchCommand
             }
             else
             {
-                BenchReportWriter.WriteText(report, output);
+                BenchConsole.WriteText(report, output);
             }
 
             await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            if (reportFile is not null)
+            {
+                HtmlReport.Write(reportFile, report, options);
+            }
+
             return report.Errors.Total == 0 ? ExitCodes.Success : ExitCodes.LoadErrors;
         });
         return command;

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SocketServer.Cli.Bench;
 
 /// <summary>The result of a run, as printed (and as the JSON object of <c>--json</c>; see docs/cli.md).</summary>
@@ -16,6 +18,7 @@ namespace SocketServer.Cli.Bench;
 /// <param name="CpuSeconds">The generator's own processor time (user and system) in the window.</param>
 /// <param name="CpuPercent"><paramref name="CpuSeconds"/> as a percentage of <paramref name="Seconds"/>; 100 is one core busy.</param>
 /// <param name="Idle">In idle mode: how many connections were opened and how many stayed open; otherwise absent.</param>
+/// <param name="TimeSeries">The measured window second by second, as sampled while the run went.</param>
 internal sealed record BenchReport(
     string Mode,
     string Target,
@@ -31,4 +34,10 @@ internal sealed record BenchReport(
     LatencyReport LatencyMicroseconds,
     double CpuSeconds,
     double CpuPercent,
-    IdleReport? Idle);
+    IdleReport? Idle,
+    IReadOnlyList<TimeSeriesPoint> TimeSeries)
+{
+    /// <summary>The merged latency histogram's percentile curve, for the HTML report; not part of the JSON.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<PercentilePoint> LatencyDistribution { get; init; } = [];
+}

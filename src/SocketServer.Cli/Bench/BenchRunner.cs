@@ -13,40 +13,59 @@ internal static class BenchRunner
     /// </summary>
     /// <param name="options">What to run.</param>
     /// <param name="cancellationToken">Ends the run early (Ctrl-C); what was measured so far is still reported.</param>
+    /// <param name="monitor">Shown the warm-up, the start of measuring and every second's sample; or <see langword="null"/>.</param>
     /// <returns>The report.</returns>
-    public static async Task<BenchReport> RunAsync(BenchOptions options, CancellationToken cancellationToken)
+    public static async Task<BenchReport> RunAsync(BenchOptions options, CancellationToken cancellationToken, IBenchMonitor? monitor = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         BenchState state = new(options, stop);
         using Process self = Process.GetCurrentProcess();
 
-        long measuredFrom = Stopwatch.GetTimestamp();
+        long measuredFrom = 0; // set by StartMeasuring
         TimeSpan cpuFrom = self.TotalProcessorTime;
+        SeriesSampler? sampler = null;
         if (options.Warmup <= TimeSpan.Zero)
         {
-            state.StartMeasuring(measuredFrom);
-            stop.CancelAfter(options.Duration);
+            sampler = StartMeasuring();
+        }
+        else
+        {
+            monitor?.WarmingUp(options.Warmup);
         }
 
         Task<WorkerStats[]> all = options.Engine == BenchEngine.Reactor
             ? Task.Run(() => ReactorBench.RunAsync(state), CancellationToken.None)
             : StartSocketWorkers(state);
-        if (options.Warmup > TimeSpan.Zero)
+        if (sampler is null)
         {
             await Task.WhenAny(all, Task.Delay(options.Warmup, stop.Token)).ConfigureAwait(false);
             self.Refresh();
             cpuFrom = self.TotalProcessorTime;
-            measuredFrom = Stopwatch.GetTimestamp();
-            state.StartMeasuring(measuredFrom);
-            stop.CancelAfter(options.Duration);
+            sampler = StartMeasuring();
         }
 
+        Task sampling = sampler.SampleEverySecondAsync(all);
         WorkerStats[] results = await all.ConfigureAwait(false);
-        double seconds = Stopwatch.GetElapsedTime(measuredFrom).TotalSeconds;
+        long measuredTo = Stopwatch.GetTimestamp();
         self.Refresh();
         double cpuSeconds = (self.TotalProcessorTime - cpuFrom).TotalSeconds;
-        return Report(options, results, seconds, cpuSeconds);
+        await sampling.ConfigureAwait(false);
+        sampler.Finish(measuredTo);
+        double seconds = Stopwatch.GetElapsedTime(measuredFrom, measuredTo).TotalSeconds;
+        return Report(options, results, seconds, cpuSeconds, sampler.Points);
+
+        // The per-second series is read from the workers' counters by one task, off the message path. Its baseline is
+        // taken before measuring starts, so no measured message is in it and its points add up to the report's totals.
+        SeriesSampler StartMeasuring()
+        {
+            measuredFrom = Stopwatch.GetTimestamp();
+            SeriesSampler measuring = new(state, measuredFrom, monitor);
+            state.StartMeasuring(measuredFrom);
+            stop.CancelAfter(options.Duration);
+            monitor?.Measuring(options.Duration);
+            return measuring;
+        }
     }
 
     private static Task<WorkerStats[]> StartSocketWorkers(BenchState state)
@@ -71,7 +90,7 @@ internal static class BenchRunner
         _ => IdleWorker.RunAsync,
     };
 
-    private static BenchReport Report(BenchOptions options, WorkerStats[] results, double seconds, double cpuSeconds)
+    private static BenchReport Report(BenchOptions options, WorkerStats[] results, double seconds, double cpuSeconds, IReadOnlyList<TimeSeriesPoint> series)
     {
         LongHistogram latency = WorkerStats.NewHistogram();
         long[] errors = new long[Enum.GetValues<ErrorKind>().Length];
@@ -116,6 +135,25 @@ internal static class BenchRunner
             Math.Round(seconds > 0 ? cpuSeconds * 100 / seconds : 0, 1),
             options.Mode == BenchMode.Idle
                 ? new IdleReport(results.Count(static s => s.Opened), results.Count(static s => s.StayedOpen))
-                : null);
+                : null,
+            series)
+        {
+            LatencyDistribution = Distribution(latency),
+        };
+    }
+
+    /// <summary>The percentile curve of the merged histogram, for the HTML report: HdrHistogram's usual steps, halving the rest each time.</summary>
+    private static PercentilePoint[] Distribution(LongHistogram latency)
+    {
+        if (latency.TotalCount == 0)
+        {
+            return [];
+        }
+
+        // Five steps per halving of what is left above the percentile, up to (not including) 100: the curve's right
+        // end is drawn on a log scale of 1/(1 - p), where 100 would be infinitely far.
+        return [.. latency.Percentiles(5)
+            .Where(static value => value.PercentileLevelIteratedTo < 100)
+            .Select(value => new PercentilePoint(value.PercentileLevelIteratedTo, Math.Round(latency.HighestEquivalentValue(value.ValueIteratedTo) / 1000.0, 3)))];
     }
 }

@@ -6,6 +6,7 @@ namespace SocketServer.Cli.Bench;
 internal sealed class BenchState
 {
     private readonly CancellationTokenSource _stop;
+    private readonly List<WorkerStats> _stats = [];
     private long _measureFrom = long.MaxValue;
     private long _measured;
 
@@ -28,6 +29,33 @@ internal sealed class BenchState
 
     /// <summary>Cancelled when the run ends.</summary>
     public CancellationToken Token { get; }
+
+    /// <summary>
+    /// Creates a worker's statistics and keeps a reference to them, so the time series' sampler can read their
+    /// counters while the run goes (once per worker, never per message).
+    /// </summary>
+    /// <param name="histogram">As for <see cref="WorkerStats(bool)"/>.</param>
+    /// <returns>Empty statistics for one worker.</returns>
+    public WorkerStats NewStats(bool histogram = true)
+    {
+        WorkerStats stats = new(histogram);
+        lock (_stats)
+        {
+            _stats.Add(stats);
+        }
+
+        return stats;
+    }
+
+    /// <summary>Every worker's statistics created so far.</summary>
+    /// <returns>A copy of the list, safe to walk while workers start.</returns>
+    public WorkerStats[] AllStats()
+    {
+        lock (_stats)
+        {
+            return [.. _stats];
+        }
+    }
 
     /// <summary>Starts the measured window: round trips sent from <paramref name="timestamp"/> on are counted.</summary>
     /// <param name="timestamp">A <see cref="Stopwatch.GetTimestamp"/> value.</param>

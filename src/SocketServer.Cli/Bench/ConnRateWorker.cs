@@ -12,7 +12,7 @@ internal static class ConnRateWorker
     /// <returns>The worker's statistics.</returns>
     public static async Task<WorkerStats> RunAsync(BenchState state, int id)
     {
-        WorkerStats stats = new();
+        WorkerStats stats = state.NewStats();
         int size = state.Options.Size;
         int seed = Pattern.Seed(id);
         byte[] received = new byte[size];

@@ -15,7 +15,7 @@ internal static class IdleWorker
     /// <returns>The connection's statistics; its one round trip is recorded even during the warm-up.</returns>
     public static async Task<WorkerStats> RunAsync(BenchState state, int id)
     {
-        WorkerStats stats = new(histogram: false);
+        WorkerStats stats = state.NewStats(histogram: false);
         using Socket? socket = await SocketIo.ConnectAsync(state, stats).ConfigureAwait(false);
         if (socket is null)
         {

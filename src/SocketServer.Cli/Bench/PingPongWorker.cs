@@ -12,7 +12,7 @@ internal static class PingPongWorker
     /// <returns>The connection's statistics.</returns>
     public static async Task<WorkerStats> RunAsync(BenchState state, int id)
     {
-        WorkerStats stats = new();
+        WorkerStats stats = state.NewStats();
         using Socket? socket = await SocketIo.ConnectAsync(state, stats).ConfigureAwait(false);
         if (socket is null)
         {

@@ -12,7 +12,7 @@ internal sealed class PipelineWorker
 {
     private readonly BenchState _state;
     private readonly Socket _socket;
-    private readonly WorkerStats _stats = new();
+    private readonly WorkerStats _stats;
     private readonly int _size;
     private readonly int _depth;
     private readonly int _seed;
@@ -24,6 +24,7 @@ internal sealed class PipelineWorker
     {
         _state = state;
         _socket = socket;
+        _stats = state.NewStats();
         _size = state.Options.Size;
         _depth = state.Options.Pipeline;
         _seed = Pattern.Seed(id);
@@ -36,7 +37,8 @@ internal sealed class PipelineWorker
     /// <returns>The connection's statistics.</returns>
     public static async Task<WorkerStats> RunAsync(BenchState state, int id)
     {
-        WorkerStats connectStats = new();
+        // Only a failed connect is counted here (no latency), so it needs no histogram of its own.
+        WorkerStats connectStats = state.NewStats(histogram: false);
         using Socket? socket = await SocketIo.ConnectAsync(state, connectStats).ConfigureAwait(false);
         if (socket is null)
         {

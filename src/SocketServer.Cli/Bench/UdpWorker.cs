@@ -18,7 +18,7 @@ internal static class UdpWorker
     /// <returns>The socket's statistics.</returns>
     public static async Task<WorkerStats> RunAsync(BenchState state, int id)
     {
-        WorkerStats stats = new();
+        WorkerStats stats = state.NewStats();
         int size = state.Options.Size;
         int seed = Pattern.Seed(id);
         CancellationToken token = state.Token;

@@ -13,6 +13,7 @@ internal sealed class WorkerStats
 
     private readonly long[] _errors = new long[Enum.GetValues<ErrorKind>().Length];
     private readonly List<long>? _values;
+    private long _messages;
 
     /// <summary>Creates empty statistics.</summary>
     /// <param name="histogram">
@@ -21,18 +22,21 @@ internal sealed class WorkerStats
     /// </param>
     public WorkerStats(bool histogram = true)
     {
-        Latency = histogram ? NewHistogram() : null;
+        Latency = histogram ? new SampledHistogram() : null;
         _values = histogram ? null : [];
     }
 
-    /// <summary>Round-trip times in nanoseconds, to three significant digits; <see langword="null"/> if kept in <see cref="Values"/>.</summary>
-    public LongHistogram? Latency { get; }
+    /// <summary>
+    /// Round-trip times in nanoseconds, to three significant digits; <see langword="null"/> if kept in <see cref="Values"/>.
+    /// The time series' sampler reads it (never writes it) while the worker runs.
+    /// </summary>
+    public SampledHistogram? Latency { get; }
 
     /// <summary>Round-trip times in nanoseconds when there is no <see cref="Latency"/> histogram.</summary>
     public IReadOnlyList<long> Values => _values ?? [];
 
     /// <summary>Messages (or connections, in connrate mode) completed and verified in the measured window.</summary>
-    public long Messages { get; private set; }
+    public long Messages => _messages;
 
     /// <summary>Payload bytes sent for those messages (each also came back).</summary>
     public long Bytes { get; private set; }
@@ -66,8 +70,28 @@ internal sealed class WorkerStats
             _values!.Add(nanoseconds);
         }
 
-        Messages++;
+        _messages++;
         Bytes += bytes;
+    }
+
+    /// <summary>
+    /// <see cref="Messages"/> read from another thread while the worker runs (the time series' sampler, once a second).
+    /// The worker's own increments stay plain: the sampler pays for the fence, not the message path.
+    /// </summary>
+    /// <returns>The count at about this moment.</returns>
+    public long SampleMessages() => Volatile.Read(ref _messages);
+
+    /// <summary>The sum of <see cref="Errors"/> read from another thread while the worker runs, like <see cref="SampleMessages"/>.</summary>
+    /// <returns>The errors counted so far.</returns>
+    public long SampleErrors()
+    {
+        long total = 0;
+        for (int kind = 0; kind < _errors.Length; kind++)
+        {
+            total += Volatile.Read(ref _errors[kind]);
+        }
+
+        return total;
     }
 
     /// <summary>Counts one error.</summary>

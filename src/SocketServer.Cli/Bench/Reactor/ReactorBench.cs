@@ -52,7 +52,7 @@ internal sealed class ReactorBench
         ReactorBench run = new(state);
         BenchOptions options = state.Options;
         using ReactorGroup group = new(0, "bench");
-        LoopClients[] loops = [.. group.Loops.Select(static loop => new LoopClients(loop))];
+        LoopClients[] loops = [.. group.Loops.Select(loop => new LoopClients(loop, state.NewStats()))];
         List<WorkerStats> results = [];
         foreach (LoopClients loop in loops)
         {
@@ -67,7 +67,7 @@ internal sealed class ReactorBench
             WorkerStats stats = loop.Stats;
             if (options.Mode == BenchMode.Idle)
             {
-                stats = new WorkerStats(histogram: false);
+                stats = state.NewStats(histogram: false);
                 results.Add(stats);
             }
 
@@ -129,7 +129,7 @@ internal sealed class ReactorBench
     }
 
     /// <summary>The clients of one loop, its shared statistics, and its tick (posted to it every period).</summary>
-    private sealed class LoopClients(EventLoop loop) : IReactorWork
+    private sealed class LoopClients(EventLoop loop, WorkerStats stats) : IReactorWork
     {
         public EventLoop Loop { get; } = loop;
 
@@ -137,7 +137,7 @@ internal sealed class ReactorBench
 
         // One histogram per loop rather than per connection: the loop's thread is its only writer, and one warm
         // histogram stays in the cache where sixty-four would not.
-        public WorkerStats Stats { get; } = new();
+        public WorkerStats Stats { get; } = stats;
 
         public void Execute()
         {
