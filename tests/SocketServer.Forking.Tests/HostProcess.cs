@@ -98,6 +98,12 @@ internal sealed partial class HostProcess : IDisposable
         return (_process.ExitCode, closed);
     }
 
+    /// <summary>
+    /// The lines printed that no <see cref="WaitForLine"/> took. After <see cref="Close"/> that is the rest of the
+    /// output: the parent reaps its workers before it prints its last line.
+    /// </summary>
+    public IReadOnlyList<string> UntakenLines() => [.. _seen];
+
     public void Dispose()
     {
         if (!_process.HasExited)

@@ -18,6 +18,8 @@ internal static class HostServers
         "unix" => new HostUnixStreamServer(address),
         "unix-dgram" => new HostUnixDatagramServer(address),
         "tcp-starttls" => new HostStartTlsServer(IPEndPoint.Parse(address)),
+        "tcp-matrix" => new HostMatrixServer(IPEndPoint.Parse(address), asyncHandler: false),
+        "tcp-matrix-async" => new HostMatrixServer(IPEndPoint.Parse(address), asyncHandler: true),
         _ => throw new ArgumentException($"unknown kind {kind}"),
     };
 
