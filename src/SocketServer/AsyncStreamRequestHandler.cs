@@ -61,6 +61,9 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     /// </summary>
     private PipeReader SeenByLimits(PipeReader reader) => _limits is null ? reader : new LimitedPipeReader(reader, _limits);
 
+    /// <summary>Under limits, a writer whose stuck flushes are sends in progress for <see cref="ServerLimits.MinSendRate"/>.</summary>
+    private PipeWriter LimitedOutput(PipeWriter writer) => _limits is null ? writer : new LimitedPipeWriter(writer, _limits);
+
     /// <summary>What the read helpers read: <see cref="Input"/> without the limits' wrapper, since they track their reads themselves.</summary>
     private PipeReader HelperInput => Input is LimitedPipeReader limited ? limited.Inner : Input;
 
@@ -97,10 +100,12 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLength);
         ConnectionState? limits = _limits;
-        bool serverCap = maxLength == DefaultMaxLineLength && limits?.MaxLineLength is not null;
+        // The server's cap applies in every mode (in a forking worker, which tracks no connection, from its settings).
+        int? serverLineCap = limits is not null ? limits.MaxLineLength : Server?.Limits.MaxLineLength;
+        bool serverCap = maxLength == DefaultMaxLineLength && serverLineCap is not null;
         if (serverCap)
         {
-            maxLength = limits!.MaxLineLength!.Value;
+            maxLength = serverLineCap!.Value;
         }
 
         PipeReader input = HelperInput;
@@ -124,7 +129,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
                 case Framing.Outcome.TooLong:
                     input.AdvanceTo(buffer.Start);
                     throw serverCap
-                        ? limits!.LineTooLong(maxLength)
+                        ? limits?.LineTooLong(maxLength) ?? ConnectionLimitException.LineTooLong(maxLength)
                         : new InvalidDataException($"The client sent a line longer than {maxLength} bytes (the limit, newline included); the connection is closed.");
             }
 
@@ -224,9 +229,12 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
         }
 
         _requestSocket = socket;
+        // On the request's thread the connection is seen by the same limits as under ServeAsync: the state the server
+        // admitted it with (none in a forking worker, where only the line cap applies).
+        _limits = Server.FindConnection(socket);
         using Stream stream = OpenStream(socket);
-        Input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
-        Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        Input = SeenByLimits(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)));
+        Output = LimitedOutput(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
         ConnectionClosed = CancellationToken.None;
         try
         {

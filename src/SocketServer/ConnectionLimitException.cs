@@ -24,4 +24,9 @@ public sealed class ConnectionLimitException : IOException
 
     /// <summary>The limit that was broken: a <see cref="ServerLimits"/> property name, or <c>DrainGracePeriod</c>.</summary>
     public string LimitName { get; }
+
+    /// <summary>A line over <see cref="ServerLimits.MaxLineLength"/> where no connection state tracks it (a forking worker).</summary>
+    internal static ConnectionLimitException LineTooLong(int maxLineLength) => new(
+        nameof(ServerLimits.MaxLineLength),
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"A line from the client is longer than ServerLimits.MaxLineLength ({maxLineLength} bytes, its \\n included)."));
 }

@@ -208,9 +208,7 @@ public sealed class SocketReader : Stream
 
     private ConnectionLimitException StopInput(int cap)
     {
-        _inputStopped = State?.LineTooLong(cap) ?? new ConnectionLimitException(
-            nameof(ServerLimits.MaxLineLength),
-            string.Create(CultureInfo.InvariantCulture, $"A line from the client is longer than ServerLimits.MaxLineLength ({cap} bytes, its \\n included)."));
+        _inputStopped = State?.LineTooLong(cap) ?? ConnectionLimitException.LineTooLong(cap);
         _position = _length = 0;
         return _inputStopped;
     }

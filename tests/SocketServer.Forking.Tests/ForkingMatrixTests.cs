@@ -64,9 +64,6 @@ public sealed class ForkingMatrixTests
     public void ALineOverMaxLineLengthEndsOnlyThatConnectionWithoutHandleError(string shape)
     {
         ForkingServerTests.SkipUnlessSupported();
-        // Same bug as the in-process ServeForever and threading rows (SocketServer.Tests' KnownGaps): the async
-        // handler runs on the worker's request thread without the server's MaxLineLength.
-        Assert.SkipWhen(shape == "async", "known bug: an AsyncStreamRequestHandler on a request thread (ServeForever, threading, forking) gets no ConnectionState, so MaxLineLength does not reach it");
         using var host = new HostProcess(Kind(shape), "127.0.0.1:0");
         string flood;
         using (Socket client = Connect(host))

@@ -20,7 +20,6 @@ public sealed class DrainMatrixTests
     [MemberData(nameof(ModesServingConcurrently))]
     public void ADrainClosesTheIdleConnectionLetsTheBusyOneFinishAndCountsBoth(ServeMode mode, HandlerShape shape)
     {
-        KnownGaps.SkipAsyncHandlerOnARequestThread(mode, shape);
         using var handlers = new HandlerProbe();
         using ModeServer served = ServeModes.Start(mode, handlers.Factory(shape), limits =>
         {

@@ -26,7 +26,6 @@ public sealed class LimitsMatrixTests
     [MemberData(nameof(EveryMode))]
     public void ALineOverMaxLineLengthEndsOnlyThatConnectionWithoutHandleError(ServeMode mode, HandlerShape shape)
     {
-        KnownGaps.SkipAsyncHandlerOnARequestThread(mode, shape);
         using var handlers = new HandlerProbe();
         using ModeServer served = ServeModes.Start(mode, handlers.Factory(shape), limits => limits.MaxLineLength = 64);
         using (Socket flood = Clients.ConnectStream(served.Address))
@@ -111,7 +110,6 @@ public sealed class LimitsMatrixTests
     [MemberData(nameof(EveryMode))]
     public void AnIdleConnectionIsClosedAtTheIdleTimeoutAndItsHandlerSeesTheEnd(ServeMode mode, HandlerShape shape)
     {
-        KnownGaps.SkipAsyncHandlerOnARequestThread(mode, shape);
         using var handlers = new HandlerProbe();
         using ModeServer served = ServeModes.Start(mode, handlers.Factory(shape), limits => limits.IdleTimeout = TimeSpan.FromSeconds(30));
         using (Socket idle = Clients.ConnectStream(served.Address))
