@@ -6,7 +6,10 @@ internal static class ExitCodes
     /// <summary>The servers ran and stopped cleanly on SIGINT or SIGTERM; or <c>bench</c> counted no error.</summary>
     public const int Success = 0;
 
-    /// <summary>The command line was not understood (System.CommandLine's own code for parse errors).</summary>
+    /// <summary>
+    /// The command line was not understood: an unknown option or argument, a missing one, or a value that does not fit
+    /// (two lines on standard error: the problem, then where the help is).
+    /// </summary>
     public const int Usage = 1;
 
     /// <summary>A listener address was malformed, or could not be bound (for example the port is in use); or a bad <c>bench --target</c>.</summary>

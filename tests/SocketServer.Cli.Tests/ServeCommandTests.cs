@@ -282,17 +282,28 @@ public sealed class ServeCommandTests
     }
 
     [Theory]
-    [InlineData("serve", "bogus")]
-    [InlineData("serve")]
-    [InlineData("serve", "echo", "--mode", "preforked")]
-    [InlineData("serve", "echo", "--tcp")]
-    [InlineData("serve", "echo", "--nonsense")]
-    public void UsageErrorsExitWithOne(params string[] arguments)
+    [InlineData("socketserver: serve needs <protocol>: echo|timestamp", "serve")]
+    [InlineData("socketserver: Required argument missing for option: '--tcp'.", "serve", "echo", "--tcp")]
+    [InlineData("socketserver: unknown option '--nonsense'", "serve", "echo", "--nonsense")]
+    [InlineData("socketserver: unexpected argument 'extra'", "serve", "echo", "extra")]
+    public void AUsageErrorIsOneLineThenAPointerToTheHelpOnStandardError(string line, params string[] arguments)
     {
         ToolRun run = CliProcess.Run(arguments);
 
-        Assert.Equal(1, run.ExitCode);
-        Assert.NotEqual("", run.Stderr);
+        // The error first, as git and dotnet do; no help text on standard output to bury it.
+        Assert.Equal($"{line}\nRun 'socketserver serve --help' for usage.\n", run.Stderr.ReplaceLineEndings("\n"));
+        Assert.Equal("", run.Stdout);
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+    }
+
+    [Fact]
+    public void AUsageErrorOfTheRootCommandPointsToItsHelp()
+    {
+        ToolRun run = CliProcess.Run("serv", "echo");
+
+        Assert.Equal("socketserver: unexpected argument 'serv'\nRun 'socketserver --help' for usage.\n", run.Stderr.ReplaceLineEndings("\n"));
+        Assert.Equal("", run.Stdout);
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
     }
 
     [Fact]
