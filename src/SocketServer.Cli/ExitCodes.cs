@@ -20,4 +20,10 @@ internal static class ExitCodes
 
     /// <summary><c>bench</c> ran to its end but counted at least one error (connect, reset, mismatch, timeout or other).</summary>
     public const int LoadErrors = 4;
+
+    /// <summary>
+    /// <c>bench</c> only: the target did not echo. A reply differed from what was sent, or no error was counted and not
+    /// one message came back (a server that only reads, or answers something else). One line on standard error says which.
+    /// </summary>
+    public const int NotEchoed = 5;
 }

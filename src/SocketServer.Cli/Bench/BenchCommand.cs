@@ -164,20 +164,15 @@ internal static class BenchCommand
             }
 
             await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            return report.Errors.Total == 0 ? ExitCodes.Success : ExitCodes.LoadErrors;
+            (int exitCode, string? reason) = BenchVerdict.Judge(report);
+            if (reason is not null)
+            {
+                await error.WriteLineAsync($"socketserver: {reason}").ConfigureAwait(false);
+                await error.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return exitCode;
         });
         return command;
-    }
-
-    private static Option<T> Positive<T>(Option<T> option)
-    {
-        option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<T>() is int and <= 0)
-            {
-                result.AddError($"{option.Name} must be at least 1.");
-            }
-        });
-        return option;
     }
 }

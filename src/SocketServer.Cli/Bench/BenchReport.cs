@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SocketServer.Cli.Bench;
 
 /// <summary>The result of a run, as printed (and as the JSON object of <c>--json</c>; see docs/cli.md).</summary>
@@ -31,4 +33,12 @@ internal sealed record BenchReport(
     LatencyReport LatencyMicroseconds,
     double CpuSeconds,
     double CpuPercent,
-    IdleReport? Idle);
+    IdleReport? Idle)
+{
+    /// <summary>
+    /// Verified round trips over the whole run, warm-up included: 0 means the target never echoed. Not part of the
+    /// report (the JSON object is an interface); it decides the exit code.
+    /// </summary>
+    [JsonIgnore]
+    public long RoundTrips { get; init; }
+}

@@ -76,6 +76,7 @@ internal static class BenchRunner
         LongHistogram latency = WorkerStats.NewHistogram();
         long[] errors = new long[Enum.GetValues<ErrorKind>().Length];
         long messages = 0;
+        long roundTrips = 0;
         long bytes = 0;
         foreach (WorkerStats stats in results)
         {
@@ -95,6 +96,7 @@ internal static class BenchRunner
             }
 
             messages += stats.Messages;
+            roundTrips += stats.RoundTrips;
             bytes += stats.Bytes;
         }
 
@@ -116,6 +118,9 @@ internal static class BenchRunner
             Math.Round(seconds > 0 ? cpuSeconds * 100 / seconds : 0, 1),
             options.Mode == BenchMode.Idle
                 ? new IdleReport(results.Count(static s => s.Opened), results.Count(static s => s.StayedOpen))
-                : null);
+                : null)
+        {
+            RoundTrips = roundTrips,
+        };
     }
 }

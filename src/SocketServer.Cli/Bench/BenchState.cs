@@ -42,6 +42,7 @@ internal sealed class BenchState
     {
         if (sentAt < Volatile.Read(ref _measureFrom))
         {
+            stats.CountUnmeasured();
             return;
         }
 
@@ -55,6 +56,10 @@ internal sealed class BenchState
         if (count <= max)
         {
             stats.Record(receivedAt - sentAt, bytes);
+        }
+        else
+        {
+            stats.CountUnmeasured();
         }
 
         if (count == max)
