@@ -54,6 +54,11 @@ internal static class ServeCommand
             int.MaxValue,
             "a whole number (0 for no limit, or more)");
 
+        Option<bool> keepStaleSocket = new("--keep-stale-socket")
+        {
+            Description = "Refuse to start when a --unix or --unix-dgram path holds a stale socket file (one no server listens on, left by a killed server), instead of removing it.",
+        };
+
         Command command = new("serve", "Serve a protocol on one or more listeners until SIGINT or SIGTERM. Without a listener option, serves TCP on 127.0.0.1:10001.")
         {
             protocol,
@@ -68,6 +73,7 @@ internal static class ServeCommand
             tlsClientCa,
             drainTimeout,
             maxConnections,
+            keepStaleSocket,
         };
 
         command.SetAction(parseResult =>
@@ -121,6 +127,7 @@ internal static class ServeCommand
                 DrainTimeout = TimeSpan.FromSeconds(parseResult.GetValue(drainTimeout)),
                 // Absent means the library's default; System.CommandLine would give 0 (no limit) for an absent int?.
                 MaxConnections = parseResult.GetResult(maxConnections) is null ? null : parseResult.GetValue(maxConnections),
+                KeepStaleSocketFiles = parseResult.GetValue(keepStaleSocket),
             };
             return session.Run(listeners, serveProtocol, serveMode, tls);
         });

@@ -54,6 +54,12 @@ public sealed class CommandLineValueTests
         ["socketserver serve --drain-timeout"] = Number(s_serve, "serve", "--drain-timeout", "86401", "a number of seconds (0 to 86400)"),
         ["socketserver serve --max-connections"] = Number(s_serve, "serve", "--max-connections", "-1", "a whole number (0 for no limit, or more)"),
 
+        ["socketserver serve --keep-stale-socket"] = new(
+            Bad: UsageCase([.. s_serve, "--keep-stale-socket=yes"], "serve", "--keep-stale-socket takes no value, so 'yes' is not understood"),
+            OutOfRange: null,
+            Empty: UsageCase([.. s_serve, "--keep-stale-socket", ""], "serve", "--keep-stale-socket takes no value, so '' is not understood"),
+            NotApplicable: "a switch has no range"),
+
         ["socketserver bench <mode>"] = Choice(["bench", "{value}", "--target", "tcp://127.0.0.1:9"], "bench", "<mode>", "turbo", "pingpong, pipeline, connrate, udp, idle"),
         ["socketserver bench --target"] = new(
             Bad: new(["bench", "pingpong", "--target", "nonsense"], ExitCodes.Address, "socketserver: Invalid --target value 'nonsense': expected tcp://HOST:PORT, udp://HOST:PORT or unix:PATH.\n"),
