@@ -172,7 +172,14 @@ internal sealed class ServeSession : IDisposable
     {
         // Cancel the default action (terminating the process); the main thread stops the servers.
         context.Cancel = true;
-        if (Interlocked.Increment(ref _signalCount) > 1)
+        int count = Interlocked.Increment(ref _signalCount);
+        if (count == 2)
+        {
+            // Said before the aborts it causes, so their lines read as its consequence, not as a grace period run out.
+            WriteLine(_error, $"socketserver: a second {context.Signal} cut the drain short: requests still in progress are aborted now.");
+        }
+
+        if (count > 1)
         {
             // A second signal ends the drain's grace period at once.
             _force.Cancel();
