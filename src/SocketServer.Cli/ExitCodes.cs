@@ -6,7 +6,10 @@ internal static class ExitCodes
     /// <summary>The servers ran and stopped cleanly on SIGINT or SIGTERM; or <c>bench</c> counted no error.</summary>
     public const int Success = 0;
 
-    /// <summary>The command line was not understood (System.CommandLine's own code for parse errors).</summary>
+    /// <summary>
+    /// The command line was not understood: an unknown option or argument, a missing one, or a value that does not fit
+    /// (two lines on standard error: the problem, then where the help is).
+    /// </summary>
     public const int Usage = 1;
 
     /// <summary>A listener address was malformed, or could not be bound (for example the port is in use); or a bad <c>bench --target</c>.</summary>
@@ -17,4 +20,10 @@ internal static class ExitCodes
 
     /// <summary><c>bench</c> ran to its end but counted at least one error (connect, reset, mismatch, timeout or other).</summary>
     public const int LoadErrors = 4;
+
+    /// <summary>
+    /// <c>bench</c> only: the target did not echo. A reply differed from what was sent, or no error was counted and not
+    /// one message came back (a server that only reads, or answers something else). One line on standard error says which.
+    /// </summary>
+    public const int NotEchoed = 5;
 }

@@ -10,9 +10,10 @@ internal sealed class Listener
 
     private readonly bool _serveAsync;
 
-    private Listener(BaseServer server, bool serveAsync)
+    private Listener(TcpServer server, bool serveAsync)
     {
         Server = server;
+        RemovedStaleSocketFile = server.RemovedStaleSocketFile;
         _serveAsync = serveAsync;
         Address = FormatAddress(server);
         _thread = new Thread(Serve) { IsBackground = true, Name = "serve " + Address };
@@ -23,6 +24,9 @@ internal sealed class Listener
 
     /// <summary>The bound server.</summary>
     public BaseServer Server { get; }
+
+    /// <summary>Whether binding removed a stale socket file at the listener's path first.</summary>
+    public bool RemovedStaleSocketFile { get; }
 
     /// <summary>
     /// The real bound address as a URI, for example <c>tcp://127.0.0.1:43123</c>; with TLS <c>tls://127.0.0.1:43123</c>
@@ -35,10 +39,11 @@ internal sealed class Listener
     /// <param name="protocol">The protocol to serve.</param>
     /// <param name="mode">Synchronous or threading.</param>
     /// <param name="tls">TLS for a stream listener, or <see langword="null"/>; datagram listeners ignore it.</param>
+    /// <param name="recoverStaleSocketFile">Whether a Unix listener removes a stale socket file at its path first.</param>
     /// <returns>The bound listener, not yet serving.</returns>
     /// <exception cref="SocketException">The address could not be bound; a <see cref="ServerBindException"/> names it.</exception>
-    public static Listener Bind(ListenerSpec spec, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null) =>
-        new(ServerFactory.Create(spec, protocol, mode, tls), serveAsync: mode == ServeMode.Async);
+    public static Listener Bind(ListenerSpec spec, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null, bool recoverStaleSocketFile = true) =>
+        new(ServerFactory.Create(spec, protocol, mode, tls, recoverStaleSocketFile), serveAsync: mode == ServeMode.Async);
 
     /// <summary>Starts serving on a background thread of its own.</summary>
     public void Start() => _thread.Start();

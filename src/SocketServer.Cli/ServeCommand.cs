@@ -5,6 +5,9 @@ namespace SocketServer.Cli;
 /// <summary>The <c>serve</c> command: <c>serve &lt;echo|timestamp&gt; [--tcp HOST:PORT]... [--mode sync|threading|forking] [--tls-cert FILE ...]</c>.</summary>
 internal static class ServeCommand
 {
+    /// <summary>The longest <c>--drain-timeout</c>: one day.</summary>
+    private const int MaxDrainSeconds = 86400;
+
     /// <summary>Builds the command and its action.</summary>
     /// <returns>The <c>serve</c> command.</returns>
     public static Command Create()
@@ -13,7 +16,7 @@ internal static class ServeCommand
         {
             Description = "The protocol to serve: echo (RFC 862) or timestamp (each line comes back behind [ctime]).",
         };
-        protocol.AcceptOnlyFromAmong("echo", "timestamp");
+        OptionValues.OneOf(protocol, "echo", "timestamp");
 
         Option<string[]> tcp = ListenerOption("--tcp", "HOST:PORT", "Serve on a TCP address (IPv4, [IPv6] or localhost; port 0 picks a free port).");
         Option<string[]> udp = ListenerOption("--udp", "HOST:PORT", "Serve on a UDP address (IPv4, [IPv6] or localhost; port 0 picks a free port).");
@@ -24,44 +27,37 @@ internal static class ServeCommand
             Description = "sync serves one request at a time per listener, as Python's TCPServer; threading serves each request on its own thread; forking serves each request in a worker process; async serves on event loops with async handlers (ServeAsync), no thread per connection.",
             DefaultValueFactory = static _ => "sync",
         };
-        mode.AcceptOnlyFromAmong("sync", "threading", "forking", "async");
-        Option<string> tlsCert = new("--tls-cert")
+        OptionValues.OneOf(mode, "sync", "threading", "forking", "async");
+        Option<string> tlsCert = OptionValues.FileName(new("--tls-cert")
         {
             Description = "Serve the stream listeners (--tcp, --unix) over TLS 1.2/1.3 with this certificate: PEM (with --tls-key, or with the key in the same file) or PKCS#12 (.pfx, .p12).",
-            HelpName = "FILE",
-        };
-        Option<string> tlsKey = new("--tls-key") { Description = "The PEM private key of --tls-cert (unencrypted).", HelpName = "FILE" };
+        });
+        Option<string> tlsKey = OptionValues.FileName(new("--tls-key") { Description = "The PEM private key of --tls-cert (unencrypted)." });
         Option<string> tlsPassword = new("--tls-password") { Description = "The password of a PKCS#12 --tls-cert.", HelpName = "PASSWORD" };
-        Option<string> tlsClientCa = new("--tls-client-ca")
-        {
-            Description = "Require client certificates issued by a CA in this PEM file.",
-            HelpName = "FILE",
-        };
-        Option<double> drainTimeout = new("--drain-timeout")
-        {
-            Description = "On SIGTERM or SIGINT, how many seconds requests in progress may take to finish before they are aborted (idle connections close at once).",
-            HelpName = "SECONDS",
-            DefaultValueFactory = static _ => ServeSession.DefaultDrainTimeout.TotalSeconds,
-        };
-        drainTimeout.Validators.Add(static result =>
-        {
-            if (result.GetValueOrDefault<double>() is < 0 or double.NaN or > 86400)
+        Option<string> tlsClientCa = OptionValues.FileName(new("--tls-client-ca") { Description = "Require client certificates issued by a CA in this PEM file." });
+        Option<double> drainTimeout = OptionValues.Number(
+            new Option<double>("--drain-timeout")
             {
-                result.AddError("--drain-timeout must be between 0 and 86400 seconds.");
-            }
-        });
-        Option<int?> maxConnections = new("--max-connections")
-        {
-            Description = "The most connections each stream listener serves at once; the surplus waits in the listen backlog. 0 for no limit. Default: three quarters of the descriptor limit (ulimit -n), at least 128 below it.",
-            HelpName = "N",
-        };
-        maxConnections.Validators.Add(static result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 0)
+                Description = "On SIGTERM or SIGINT, how many seconds requests in progress may take to finish before they are aborted (idle connections close at once).",
+                HelpName = "SECONDS",
+                DefaultValueFactory = static _ => ServeSession.DefaultDrainTimeout.TotalSeconds,
+            },
+            0,
+            MaxDrainSeconds,
+            $"a number of seconds (0 to {MaxDrainSeconds})");
+        Option<int?> maxConnections = OptionValues.OptionalNumber(
+            new Option<int?>("--max-connections")
             {
-                result.AddError("--max-connections must be 0 (no limit) or more.");
-            }
-        });
+                Description = "The most connections each stream listener serves at once; the surplus waits in the listen backlog. 0 for no limit. Default: three quarters of the descriptor limit (ulimit -n), at least 128 below it.",
+            },
+            0,
+            int.MaxValue,
+            "a whole number (0 for no limit, or more)");
+
+        Option<bool> keepStaleSocket = new("--keep-stale-socket")
+        {
+            Description = "Refuse to start when a --unix or --unix-dgram path holds a stale socket file (one no server listens on, left by a killed server), instead of removing it.",
+        };
 
         Command command = new("serve", "Serve a protocol on one or more listeners until SIGINT or SIGTERM. Without a listener option, serves TCP on 127.0.0.1:10001.")
         {
@@ -77,6 +73,7 @@ internal static class ServeCommand
             tlsClientCa,
             drainTimeout,
             maxConnections,
+            keepStaleSocket,
         };
 
         command.SetAction(parseResult =>
@@ -130,6 +127,7 @@ internal static class ServeCommand
                 DrainTimeout = TimeSpan.FromSeconds(parseResult.GetValue(drainTimeout)),
                 // Absent means the library's default; System.CommandLine would give 0 (no limit) for an absent int?.
                 MaxConnections = parseResult.GetResult(maxConnections) is null ? null : parseResult.GetValue(maxConnections),
+                KeepStaleSocketFiles = parseResult.GetValue(keepStaleSocket),
             };
             return session.Run(listeners, serveProtocol, serveMode, tls);
         });

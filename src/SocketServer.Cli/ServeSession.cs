@@ -44,6 +44,12 @@ internal sealed class ServeSession : IDisposable
     /// </summary>
     public int? MaxConnections { get; init; }
 
+    /// <summary>
+    /// <c>--keep-stale-socket</c>: refuse a Unix path that holds a stale socket file instead of removing it (by default
+    /// it is removed, after a connect to it is refused, and one line on standard error says so).
+    /// </summary>
+    public bool KeepStaleSocketFiles { get; init; }
+
     /// <summary>Serves until a signal asks to stop.</summary>
     /// <param name="specs">The listeners to bind, in order.</param>
     /// <param name="protocol">The protocol to serve.</param>
@@ -73,7 +79,13 @@ internal sealed class ServeSession : IDisposable
 
             try
             {
-                _listeners.Add(ApplyLimits(Listener.Bind(spec, protocol, mode, tls)));
+                Listener listener = ApplyLimits(Listener.Bind(spec, protocol, mode, tls, !KeepStaleSocketFiles));
+                _listeners.Add(listener);
+                if (listener.RemovedStaleSocketFile)
+                {
+                    // Said on standard error, before the ready lines: standard output carries only those (an interface).
+                    WriteLine(_error, $"socketserver: removed the stale socket file '{spec.EndPoint}' (no server was listening on it).");
+                }
             }
             catch (ServerBindException e) when (portFromTwin && e.SocketErrorCode == SocketError.AddressAlreadyInUse && retries++ < 5)
             {
@@ -117,7 +129,7 @@ internal sealed class ServeSession : IDisposable
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true));
         foreach (ListenerSpec spec in ListenerSpec.ExpandLocalhost(specs))
         {
-            _listeners.Add(ApplyLimits(Listener.Bind(spec, protocol, mode, tls)));
+            _listeners.Add(ApplyLimits(Listener.Bind(spec, protocol, mode, tls, !KeepStaleSocketFiles)));
         }
 
         _listeners.ForEach(static listener => listener.Start());
@@ -160,7 +172,14 @@ internal sealed class ServeSession : IDisposable
     {
         // Cancel the default action (terminating the process); the main thread stops the servers.
         context.Cancel = true;
-        if (Interlocked.Increment(ref _signalCount) > 1)
+        int count = Interlocked.Increment(ref _signalCount);
+        if (count == 2)
+        {
+            // Said before the aborts it causes, so their lines read as its consequence, not as a grace period run out.
+            WriteLine(_error, $"socketserver: a second {context.Signal} cut the drain short: requests still in progress are aborted now.");
+        }
+
+        if (count > 1)
         {
             // A second signal ends the drain's grace period at once.
             _force.Cancel();

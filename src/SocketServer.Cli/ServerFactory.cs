@@ -8,9 +8,13 @@ internal static class ServerFactory
     /// <param name="protocol">The protocol to serve.</param>
     /// <param name="mode">Synchronous, threading, forking or async (a plain server, served by <c>ServeAsync</c>).</param>
     /// <param name="tls">TLS for a stream listener, or <see langword="null"/>; datagram listeners are served in plaintext.</param>
+    /// <param name="recoverStaleSocketFile">
+    /// Whether a Unix listener removes a stale socket file at its path first (the library's checked recovery: only a
+    /// socket nobody listens on is removed); <see langword="false"/> refuses any existing path.
+    /// </param>
     /// <returns>The bound server.</returns>
     /// <exception cref="ServerBindException">The address could not be bound.</exception>
-    public static TcpServer Create(ListenerSpec listener, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null)
+    public static TcpServer Create(ListenerSpec listener, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null, bool recoverStaleSocketFile = true)
     {
         Func<BaseRequestHandler> handlers = ProtocolHandlers.For(protocol, listener.IsStream, async: mode == ServeMode.Async);
         TcpServer server = mode switch
@@ -27,7 +31,7 @@ internal static class ServerFactory
 
         try
         {
-            BindAndActivate(server);
+            BindAndActivate(server, recoverStaleSocketFile);
             return server;
         }
         catch
@@ -37,17 +41,20 @@ internal static class ServerFactory
         }
     }
 
-    // Constructed unbound, so that a Unix listener can ask for its socket file to be removed on close: the option
-    // is read while binding, and the library removes the file only if it is still the one this bind created.
-    private static void BindAndActivate(TcpServer server)
+    // Constructed unbound, so that a Unix listener can set its socket-file options, which are read while binding:
+    // a stale file (left by a kill -9) is removed only after a connect to it is refused, and the file removed on
+    // close only if it is still the one this bind created.
+    private static void BindAndActivate(TcpServer server, bool recoverStaleSocketFile)
     {
         switch (server)
         {
             case UnixStreamServer unix:
                 unix.RemoveSocketFileOnClose = true;
+                unix.RecoverStaleSocketFile = recoverStaleSocketFile;
                 break;
             case UnixDatagramServer unixDatagram:
                 unixDatagram.RemoveSocketFileOnClose = true;
+                unixDatagram.RecoverStaleSocketFile = recoverStaleSocketFile;
                 break;
         }
 

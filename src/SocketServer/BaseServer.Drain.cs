@@ -49,11 +49,14 @@ public abstract partial class BaseServer
         {
             Task loopEnded = session is null ? RequestLoopStop() : Task.CompletedTask;
             Task finished = Task.WhenAll(loopEnded, connections.WhenEmpty());
+            bool cutShort = false;
             if (!finished.IsCompleted)
             {
                 using var graceEnded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 Task grace = Task.Delay(gracePeriod, time, graceEnded.Token);
                 await Task.WhenAny(finished, grace).ConfigureAwait(false);
+                // Canceled, not run out: the caller's token ended the grace period early.
+                cutShort = grace.IsCanceled;
                 await graceEnded.CancelAsync().ConfigureAwait(false);
             }
 
@@ -61,7 +64,9 @@ public abstract partial class BaseServer
             {
                 connections.AbortAll(
                     "DrainGracePeriod",
-                    string.Create(CultureInfo.InvariantCulture, $"The server is shutting down and the drain's grace period ({gracePeriod.TotalSeconds:0.###} s) ended before this request did."));
+                    cutShort
+                        ? string.Create(CultureInfo.InvariantCulture, $"The server is shutting down and its drain was cut short after {time.GetElapsedTime(started).TotalSeconds:0.###} s (of a {gracePeriod.TotalSeconds:0.###} s grace period) before this request finished.")
+                        : string.Create(CultureInfo.InvariantCulture, $"The server is shutting down and the drain's grace period ({gracePeriod.TotalSeconds:0.###} s) ended before this request did."));
                 try
                 {
                     // Aborted handlers fail at their next read or write; one that ignores that is not waited for long.

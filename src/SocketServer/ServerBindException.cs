@@ -5,10 +5,16 @@ using SocketServer.Internal;
 namespace SocketServer;
 
 /// <summary>
-/// A server could not bind its address. The message names the address and the likely cause; the
+/// A server could not bind its address. The message names the address, the likely cause and what to do; the
 /// <see cref="SocketException.SocketErrorCode"/> is the operating system's, so existing
 /// <c>catch (SocketException)</c> code keeps working.
 /// </summary>
+/// <remarks>
+/// When a Unix socket path already exists, the message says what is there: something that is not a socket, a live
+/// server's socket, or a stale socket file nobody listens on. Telling the last two apart connects to the file once, as
+/// <see cref="UnixStreamServer.RecoverStaleSocketFile"/> does (a live stream server sees one connection that closes at
+/// once, before any byte). A path's permission error names the directory, not privileged ports.
+/// </remarks>
 public sealed class ServerBindException : SocketException
 {
     private readonly string _message;
@@ -23,7 +29,7 @@ public sealed class ServerBindException : SocketException
         ArgumentNullException.ThrowIfNull(endPoint);
         EndPoint = endPoint;
         Address = EndPointFormatter.Format(endPoint, socketType);
-        _message = $"Cannot bind {Address}: {Explain(endPoint, inner)}";
+        _message = $"Cannot bind {Address}: {Explain(endPoint, socketType, inner)}";
     }
 
     /// <summary>Creates the exception for a bind refused before or after the system call, with its own explanation.</summary>
@@ -44,7 +50,7 @@ public sealed class ServerBindException : SocketException
     /// <inheritdoc/>
     public override string Message => _message;
 
-    private static string Explain(EndPoint endPoint, SocketException inner)
+    private static string Explain(EndPoint endPoint, SocketType socketType, SocketException inner)
     {
         if (endPoint is UnixDomainSocketEndPoint unix && !UnixAddress.IsAbstract(unix))
         {
@@ -55,9 +61,14 @@ public sealed class ServerBindException : SocketException
                 return $"the directory '{directory}' does not exist.";
             }
 
-            if (inner.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            // A path's failures are about files and directories, never about ports.
+            switch (inner.SocketErrorCode)
             {
-                return $"the path '{path}' already exists (a live server, or a stale socket file to remove).";
+                case SocketError.AddressAlreadyInUse:
+                    return UnixSocketBinder.ExplainExisting(path, socketType)
+                        ?? $"the path '{path}' already exists (a live server, or a stale socket file to remove).";
+                case SocketError.AccessDenied:
+                    return UnixSocketBinder.ExplainAccessDenied(path);
             }
         }
 

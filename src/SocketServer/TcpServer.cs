@@ -95,6 +95,9 @@ public partial class TcpServer : BaseServer
     /// <inheritdoc/>
     public override Socket Socket => _socket;
 
+    /// <summary>Whether the last <see cref="ServerBind"/> removed a stale socket file first (RecoverStaleSocketFile), for a caller to report.</summary>
+    internal bool RemovedStaleSocketFile => _unixBinder?.RemovedStaleFile ?? false;
+
     private ProtocolType ProtocolType => AddressFamily == AddressFamily.Unix
         ? ProtocolType.Unspecified
         : SocketType == SocketType.Dgram ? ProtocolType.Udp : ProtocolType.Tcp;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 using SocketServer.Cli.Tests.Infrastructure;
 
 namespace SocketServer.Cli.Tests;
@@ -159,6 +160,34 @@ public sealed class ServeCommandTests
         Assert.Equal(0, cli.Stop(Signals.SIGINT));
     }
 
+    [Theory]
+    [InlineData("sync")]
+    [InlineData("threading")]
+    [InlineData("async")]
+    public void ASecondSignalDuringTheDrainSaysItCutTheDrainShort(string mode)
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "telling a request in progress from an idle one reads /proc/net/tcp");
+        using CliProcess cli = CliProcess.Start("serve", "timestamp", "--tcp", "127.0.0.1:0", "--mode", mode);
+        ReadyAddress address = Assert.Single(cli.WaitUntilListening());
+        using Socket client = Clients.Connect(address.EndPoint);
+        // Half a line, read by the server: a request in progress, which the drain waits for (30 s by default).
+        client.Send("no newline yet"u8);
+        TcpQueues.WaitUntilServerHasRead(client);
+
+        // Two different signals, so that the kernel cannot merge them into one; either may be handled first.
+        cli.Process.Signal(Signals.SIGTERM);
+        cli.Process.Signal(Signals.SIGINT);
+
+        Assert.Equal(0, cli.Process.WaitForExit());
+        string[] stderr = cli.Process.Stderr.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
+        Assert.Equal(2, stderr.Length);
+        Assert.Matches(@"^socketserver: a second SIG(TERM|INT) cut the drain short: requests still in progress are aborted now\.$", stderr[0]);
+        Assert.Matches(
+            $@"^socketserver: aborted the connection from {Regex.Escape(client.LocalEndPoint!.ToString()!)}: The server is shutting down and its drain was cut short after [0-9.]+ s \(of a 30 s grace period\) before this request finished\.$",
+            stderr[1]);
+        Assert.EndsWith("drained: 0 completed, 0 closed idle, 1 aborted\n", cli.Process.Stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void RemovesItsUnixSocketFilesOnStop()
     {
@@ -282,17 +311,28 @@ public sealed class ServeCommandTests
     }
 
     [Theory]
-    [InlineData("serve", "bogus")]
-    [InlineData("serve")]
-    [InlineData("serve", "echo", "--mode", "preforked")]
-    [InlineData("serve", "echo", "--tcp")]
-    [InlineData("serve", "echo", "--nonsense")]
-    public void UsageErrorsExitWithOne(params string[] arguments)
+    [InlineData("socketserver: serve needs <protocol>: echo|timestamp", "serve")]
+    [InlineData("socketserver: Required argument missing for option: '--tcp'.", "serve", "echo", "--tcp")]
+    [InlineData("socketserver: unknown option '--nonsense'", "serve", "echo", "--nonsense")]
+    [InlineData("socketserver: unexpected argument 'extra'", "serve", "echo", "extra")]
+    public void AUsageErrorIsOneLineThenAPointerToTheHelpOnStandardError(string line, params string[] arguments)
     {
         ToolRun run = CliProcess.Run(arguments);
 
-        Assert.Equal(1, run.ExitCode);
-        Assert.NotEqual("", run.Stderr);
+        // The error first, as git and dotnet do; no help text on standard output to bury it.
+        Assert.Equal($"{line}\nRun 'socketserver serve --help' for usage.\n", run.Stderr.ReplaceLineEndings("\n"));
+        Assert.Equal("", run.Stdout);
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+    }
+
+    [Fact]
+    public void AUsageErrorOfTheRootCommandPointsToItsHelp()
+    {
+        ToolRun run = CliProcess.Run("serv", "echo");
+
+        Assert.Equal("socketserver: unexpected argument 'serv'\nRun 'socketserver --help' for usage.\n", run.Stderr.ReplaceLineEndings("\n"));
+        Assert.Equal("", run.Stdout);
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
     }
 
     [Fact]

@@ -4,8 +4,8 @@ using SocketServer.Samples.Tests.Infrastructure;
 
 namespace SocketServer.Samples.Tests;
 
-/// <summary>Keeps docs/python-mapping.md in step with the library's public surface.</summary>
-public sealed class DocsTests
+/// <summary>Keeps docs/python-mapping.md in step with the library's public surface, and the docs standing on their own.</summary>
+public sealed partial class DocsTests
 {
     private static readonly string s_mapping =
         File.ReadAllText(Path.Combine(SamplePaths.RepositoryRoot, "docs", "python-mapping.md"));
@@ -54,7 +54,57 @@ public sealed class DocsTests
         Assert.True(Mentions(name), $"{member} is not mentioned in docs/python-mapping.md.");
     }
 
+    /// <summary>README.md and every docs/*.md file, relative to the repository root.</summary>
+    public static TheoryData<string> MarkdownFiles()
+    {
+        var data = new TheoryData<string> { "README.md" };
+        foreach (string path in Directory.GetFiles(Path.Combine(SamplePaths.RepositoryRoot, "docs"), "*.md").Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetRelativePath(SamplePaths.RepositoryRoot, path));
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(MarkdownFiles))]
+    public void EveryRelativeLinkResolvesToAFileInTheRepository(string file)
+    {
+        string root = Path.GetFullPath(SamplePaths.RepositoryRoot);
+        string path = Path.Combine(root, file);
+        string directory = Path.GetDirectoryName(path)!;
+        List<string> broken = [];
+        // Markdown links, and relative paths quoted in code (`../x/y.md`): the docs must stand on their own.
+        foreach (Match match in MarkdownLink().Matches(File.ReadAllText(path)).Concat(QuotedRelativePath().Matches(File.ReadAllText(path))))
+        {
+            string target = match.Groups["target"].Value;
+            if (target.Length == 0 || target.StartsWith('#') || UriScheme().IsMatch(target))
+            {
+                continue;
+            }
+
+            string resolved = Path.GetFullPath(Path.Combine(directory, Uri.UnescapeDataString(target.Split('#')[0])));
+            bool inside = resolved.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+            if (!inside || !(File.Exists(resolved) || Directory.Exists(resolved)))
+            {
+                broken.Add($"{target} ({(inside ? "missing" : "outside the repository")})");
+            }
+        }
+
+        Assert.True(broken.Count == 0, $"{file} points to: {string.Join(", ", broken)}");
+    }
+
     private static bool Mentions(string name) => Regex.IsMatch(s_mapping, $@"\b{Regex.Escape(name)}\b");
+
+    // [text](target) and [text](target "title"); images too.
+    [GeneratedRegex(@"\]\((?<target>[^)\s]*)(?:\s+""[^""]*"")?\)")]
+    private static partial Regex MarkdownLink();
+
+    [GeneratedRegex(@"`(?<target>\.\./[^`\s]+)`")]
+    private static partial Regex QuotedRelativePath();
+
+    [GeneratedRegex(@"^[a-zA-Z][a-zA-Z0-9+.-]*:")]
+    private static partial Regex UriScheme();
 
     private static string SimpleName(Type type)
     {

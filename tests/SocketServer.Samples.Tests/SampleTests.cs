@@ -82,6 +82,22 @@ public sealed partial class SampleTests
         Assert.Equal("ping\n", await reader.ReadToEndAsync(TestContext.Current.CancellationToken));
     }
 
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task QuickStartStopsCleanlyOnCtrlCAndSigterm(string signal)
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "the signal is sent with kill(1), which Windows lacks.");
+        using var sample = SampleProcess.Start("QuickStart", "0");
+        await sample.WaitForLineAsync(line => line.StartsWith("Echo server on tcp://", StringComparison.Ordinal), s_wait);
+
+        await sample.SignalAsync(signal, s_wait);
+
+        // Exit code 0, as every other server here; the runtime's default for SIGINT would be 130.
+        Assert.Equal(0, await sample.WaitForExitAsync(s_wait));
+        Assert.Equal("", sample.Error);
+    }
+
     [Fact]
     public async Task AsyncEchoEchoesLinesFromTwoClientsAtOnce()
     {

@@ -42,6 +42,25 @@ public sealed class UnixSocketFileTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public void WithoutRecoveryTheRefusalTellsAStaleFileALiveServerAndAFileApart(ServerKind kind)
+    {
+        UnixServers.SkipUnlessLinux();
+        string stale = _directory.NewSocketPath();
+        UnixServers.LeaveStaleFile(kind, stale);
+        string live = _directory.NewSocketPath();
+        using TcpServer owner = UnixServers.Create(kind, live);
+        string regular = _directory.NewSocketPath();
+        File.WriteAllText(regular, "precious");
+
+        Assert.EndsWith($": '{stale}' is a stale socket file (no server listens on it); remove it and start again.", Assert.Throws<ServerBindException>(() => UnixServers.Create(kind, stale)).Message, StringComparison.Ordinal);
+        Assert.EndsWith($": another server is listening on '{live}'; stop it or choose another path.", Assert.Throws<ServerBindException>(() => UnixServers.Create(kind, live)).Message, StringComparison.Ordinal);
+        Assert.EndsWith($": '{regular}' is a regular file, not a socket; it was left untouched: remove it or choose another path.", Assert.Throws<ServerBindException>(() => UnixServers.Create(kind, regular)).Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(stale), "the default never unlinks");
+        UnixServers.AssertServes(kind, owner, _directory);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public void RecoveryWithNothingAtThePathJustBinds(ServerKind kind)
     {
         string path = _directory.NewSocketPath();
@@ -70,7 +89,7 @@ public sealed class UnixSocketFileTests : IDisposable
 
         var e = Assert.Throws<ServerBindException>(() => UnixServers.Create(kind, path, new SocketFileSettings(Recover: true)));
         Assert.Equal(SocketError.AddressAlreadyInUse, e.SocketErrorCode);
-        Assert.EndsWith($": another server is listening on '{path}'.", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith($": another server is listening on '{path}'; stop it or choose another path.", e.Message, StringComparison.Ordinal);
         UnixServers.AssertServes(kind, owner, _directory);
     }
 
@@ -101,7 +120,7 @@ public sealed class UnixSocketFileTests : IDisposable
 
         var e = Assert.Throws<ServerBindException>(() => UnixServers.Create(kind, path, new SocketFileSettings(Recover: true)));
         Assert.Equal(SocketError.AddressAlreadyInUse, e.SocketErrorCode);
-        Assert.EndsWith($": '{path}' is a regular file, not a socket; it was left untouched.", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith($": '{path}' is a regular file, not a socket; it was left untouched: remove it or choose another path.", e.Message, StringComparison.Ordinal);
         Assert.Equal("precious", File.ReadAllText(path));
     }
 

@@ -11,6 +11,9 @@ internal static class BenchCommand
 
     private const int MaxDatagram = 65507;
 
+    /// <summary>The longest <c>--duration</c> or <c>--warmup</c>: one day.</summary>
+    private const int MaxSeconds = 86400;
+
     /// <summary>Builds the command and its action.</summary>
     /// <returns>The <c>bench</c> command.</returns>
     public static Command Create()
@@ -19,7 +22,7 @@ internal static class BenchCommand
         {
             Description = "pingpong: one message in flight per connection; pipeline: --pipeline in flight; connrate: connect, one round trip, close, in a loop; udp: one datagram in flight per socket; idle: hold connections open.",
         };
-        mode.AcceptOnlyFromAmong(BenchModes.Names);
+        OptionValues.OneOf(mode, BenchModes.Names);
 
         Option<string> target = new("--target")
         {
@@ -27,71 +30,52 @@ internal static class BenchCommand
             HelpName = "URI",
             Required = true,
         };
-        Option<int?> connections = Positive(new Option<int?>("--connections", "-c")
-        {
-            Description = "Connections (udp: sockets; connrate: concurrent workers). Default 64, 16 for connrate.",
-        });
-        Option<int> size = Positive(new Option<int>("--size", "-s")
-        {
-            Description = "Message size in bytes.",
-            DefaultValueFactory = static _ => 32,
-        });
-        size.Validators.Add(static result =>
-        {
-            if (result.GetValueOrDefault<int>() > MaxSize)
+        Option<int?> connections = OptionValues.OptionalNumber(
+            new Option<int?>("--connections", "-c") { Description = "Connections (udp: sockets; connrate: concurrent workers). Default 64, 16 for connrate." },
+            1,
+            int.MaxValue,
+            "a whole number (1 or more)");
+        Option<int> size = OptionValues.Number(
+            new Option<int>("--size", "-s") { Description = "Message size in bytes.", HelpName = "BYTES", DefaultValueFactory = static _ => 32 },
+            1,
+            MaxSize,
+            $"a number of bytes (1 to {MaxSize})");
+        Option<int> pipeline = OptionValues.Number(
+            new Option<int>("--pipeline", "-p") { Description = "Messages in flight per connection in pipeline mode.", DefaultValueFactory = static _ => 8 },
+            1,
+            int.MaxValue,
+            "a whole number (1 or more)");
+        Option<double> duration = OptionValues.Number(
+            new Option<double>("--duration", "-d")
             {
-                result.AddError($"--size must be at most {MaxSize}.");
-            }
-        });
-        Option<int> pipeline = Positive(new Option<int>("--pipeline", "-p")
-        {
-            Description = "Messages in flight per connection in pipeline mode.",
-            DefaultValueFactory = static _ => 8,
-        });
-        Option<double> duration = new("--duration", "-d")
-        {
-            Description = "Seconds to measure; the run stops by itself after the warm-up and this.",
-            HelpName = "SECONDS",
-            DefaultValueFactory = static _ => 10,
-        };
-        duration.Validators.Add(static result =>
-        {
-            if (result.GetValueOrDefault<double>() is not (> 0 and <= 86400))
+                Description = "Seconds to measure; the run stops by itself after the warm-up and this.",
+                HelpName = "SECONDS",
+                DefaultValueFactory = static _ => 10,
+            },
+            0,
+            MaxSeconds,
+            $"a number of seconds (more than 0, up to {MaxSeconds})",
+            minExclusive: true);
+        Option<double> warmup = OptionValues.Number(
+            new Option<double>("--warmup")
             {
-                result.AddError("--duration must be more than 0 and at most 86400 seconds.");
-            }
-        });
-        Option<double> warmup = new("--warmup")
-        {
-            Description = "Seconds run before measuring starts; not counted.",
-            HelpName = "SECONDS",
-            DefaultValueFactory = static _ => 1,
-        };
-        warmup.Validators.Add(static result =>
-        {
-            if (result.GetValueOrDefault<double>() is not (>= 0 and <= 86400))
-            {
-                result.AddError("--warmup must be from 0 to 86400 seconds.");
-            }
-        });
-        Option<long?> maxMessages = new("--max-messages", "-n")
-        {
-            Description = "Stop after this many measured messages (connections, in connrate mode).",
-            HelpName = "N",
-        };
-        maxMessages.Validators.Add(static result =>
-        {
-            if (result.GetValueOrDefault<long?>() is <= 0)
-            {
-                result.AddError("--max-messages must be at least 1.");
-            }
-        });
+                Description = "Seconds run before measuring starts; not counted.",
+                HelpName = "SECONDS",
+                DefaultValueFactory = static _ => 1,
+            },
+            0,
+            MaxSeconds,
+            $"a number of seconds (0 to {MaxSeconds})");
+        Option<long?> maxMessages = OptionValues.OptionalNumber(
+            new Option<long?>("--max-messages", "-n") { Description = "Stop after this many measured messages (connections, in connrate mode)." },
+            1,
+            long.MaxValue,
+            "a whole number (1 or more)");
         Option<string> engine = new("--engine")
         {
             Description = "reactor: raw nonblocking sockets on epoll event loops, one per usable CPU (64-bit Linux only, the default there); sockets: .NET async sockets, one task per connection (the default elsewhere).",
-            HelpName = "reactor|sockets",
         };
-        engine.AcceptOnlyFromAmong("reactor", "sockets");
+        OptionValues.OneOf(engine, "reactor", "sockets");
         Option<bool> json = new("--json")
         {
             Description = "Print the report as one JSON object (see docs/cli.md) instead of text.",
@@ -102,7 +86,7 @@ internal static class BenchCommand
             HelpName = "FILE.html",
         };
 
-        Command command = new("bench", "Load an echo server and report throughput, errors, latency percentiles and the generator's own CPU use. Exit code 4 if any error was counted.")
+        Command command = new("bench", "Load an echo server and report throughput, errors, latency percentiles and the generator's own CPU use. Exit code 4 if any error was counted, 5 if the target did not echo.")
         {
             mode,
             target,
@@ -199,20 +183,15 @@ internal static class BenchCommand
                 HtmlReport.Write(reportFile, report, options);
             }
 
-            return report.Errors.Total == 0 ? ExitCodes.Success : ExitCodes.LoadErrors;
+            (int exitCode, string? reason) = BenchVerdict.Judge(report);
+            if (reason is not null)
+            {
+                await error.WriteLineAsync($"socketserver: {reason}").ConfigureAwait(false);
+                await error.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return exitCode;
         });
         return command;
-    }
-
-    private static Option<T> Positive<T>(Option<T> option)
-    {
-        option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<T>() is int and <= 0)
-            {
-                result.AddError($"{option.Name} must be at least 1.");
-            }
-        });
-        return option;
     }
 }

@@ -40,4 +40,11 @@ internal sealed record BenchReport(
     /// <summary>The merged latency histogram's percentile curve, for the HTML report; not part of the JSON.</summary>
     [JsonIgnore]
     public IReadOnlyList<PercentilePoint> LatencyDistribution { get; init; } = [];
+
+    /// <summary>
+    /// Verified round trips over the whole run, warm-up included: 0 means the target never echoed. Not part of the
+    /// report (the JSON object is an interface); it decides the exit code.
+    /// </summary>
+    [JsonIgnore]
+    public long RoundTrips { get; init; }
 }

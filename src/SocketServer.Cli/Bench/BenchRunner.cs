@@ -95,6 +95,7 @@ internal static class BenchRunner
         LongHistogram latency = WorkerStats.NewHistogram();
         long[] errors = new long[Enum.GetValues<ErrorKind>().Length];
         long messages = 0;
+        long roundTrips = 0;
         long bytes = 0;
         foreach (WorkerStats stats in results)
         {
@@ -114,6 +115,7 @@ internal static class BenchRunner
             }
 
             messages += stats.Messages;
+            roundTrips += stats.RoundTrips;
             bytes += stats.Bytes;
         }
 
@@ -139,6 +141,7 @@ internal static class BenchRunner
             series)
         {
             LatencyDistribution = Distribution(latency),
+            RoundTrips = roundTrips,
         };
     }
 

@@ -70,6 +70,7 @@ internal sealed class BenchState
     {
         if (sentAt < Volatile.Read(ref _measureFrom))
         {
+            stats.CountUnmeasured();
             return;
         }
 
@@ -83,6 +84,10 @@ internal sealed class BenchState
         if (count <= max)
         {
             stats.Record(receivedAt - sentAt, bytes);
+        }
+        else
+        {
+            stats.CountUnmeasured();
         }
 
         if (count == max)

@@ -38,6 +38,12 @@ internal sealed class WorkerStats
     /// <summary>Messages (or connections, in connrate mode) completed and verified in the measured window.</summary>
     public long Messages => _messages;
 
+    /// <summary>
+    /// Verified round trips over the whole run, warm-up included and beyond <c>-n</c>: whether the target echoed at
+    /// all, which <see cref="Messages"/> cannot tell when the run ends before the measured window has any.
+    /// </summary>
+    public long RoundTrips { get; private set; }
+
     /// <summary>Payload bytes sent for those messages (each also came back).</summary>
     public long Bytes { get; private set; }
 
@@ -71,8 +77,12 @@ internal sealed class WorkerStats
         }
 
         _messages++;
+        RoundTrips++;
         Bytes += bytes;
     }
+
+    /// <summary>Counts a verified round trip that is not measured (sent during the warm-up, or past <c>-n</c>).</summary>
+    public void CountUnmeasured() => RoundTrips++;
 
     /// <summary>
     /// <see cref="Messages"/> read from another thread while the worker runs (the time series' sampler, once a second).

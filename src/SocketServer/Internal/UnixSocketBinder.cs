@@ -54,7 +54,7 @@ internal sealed class UnixSocketBinder
 
         if (found.Kind != UnixFileKind.Socket)
         {
-            throw Fail(SocketError.AddressAlreadyInUse, $"'{_path}' is {Describe(found.Kind)}, not a socket; it was left untouched.");
+            throw Fail(SocketError.AddressAlreadyInUse, NotASocket(_path, found.Kind));
         }
 
         SocketError probe = UnixSocketProbe.Connect(_path, _socketType);
@@ -65,15 +65,67 @@ internal sealed class UnixSocketBinder
                 if (ReadStatus() is { Kind: UnixFileKind.Socket } again && again.IsSameFile(found))
                 {
                     RemoveStale();
+                    RemovedStaleFile = true;
                 }
 
                 break;
             case SocketError.Success or SocketError.WouldBlock or SocketError.InProgress or SocketError.TryAgain:
-                throw Fail(SocketError.AddressAlreadyInUse, $"another server is listening on '{_path}'.");
+                throw Fail(SocketError.AddressAlreadyInUse, Live(_path));
             default:
-                throw Fail(probe, $"cannot tell whether a server is listening on '{_path}' (connecting gave {probe}); it was left untouched.");
+                throw Fail(probe, $"cannot tell whether a server is listening on '{_path}' (connecting gave {probe}); it was left untouched: remove it yourself if no server uses it.");
         }
     }
+
+    /// <summary>Whether <see cref="BeforeBind"/> removed a stale socket file (so the caller may say so).</summary>
+    public bool RemovedStaleFile { get; private set; }
+
+    /// <summary>
+    /// Why a bind of <paramref name="path"/> failed with EADDRINUSE, told apart as the stale check does: something that
+    /// is not a socket, a live server's socket, or a stale socket file; each with what to do. Connects to a socket
+    /// file to tell (a live stream server sees one connection that closes at once, as with the stale check).
+    /// </summary>
+    /// <returns>The explanation, or <see langword="null"/> when it cannot be told (not Linux, or the probe was unsure).</returns>
+    public static string? ExplainExisting(string path, SocketType socketType)
+    {
+        UnixFileStatus? status;
+        try
+        {
+            status = UnixFileStatus.IsSupported ? UnixFileStatus.Read(path) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        if (status is not { } found)
+        {
+            return null;
+        }
+
+        if (found.Kind != UnixFileKind.Socket)
+        {
+            return NotASocket(path, found.Kind);
+        }
+
+        return UnixSocketProbe.Connect(path, socketType) switch
+        {
+            SocketError.ConnectionRefused => $"'{path}' is a stale socket file (no server listens on it); remove it and start again.",
+            SocketError.Success or SocketError.WouldBlock or SocketError.InProgress or SocketError.TryAgain => Live(path),
+            _ => null,
+        };
+    }
+
+    /// <summary>Why a bind of <paramref name="path"/> failed with EACCES: the directory's permissions, not a port's.</summary>
+    public static string ExplainAccessDenied(string path)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
+        return $"permission denied: this user may not create a file in the directory '{directory}'; choose a path in a directory it can write to.";
+    }
+
+    private static string NotASocket(string path, UnixFileKind kind) =>
+        $"'{path}' is {Describe(kind)}, not a socket; it was left untouched: remove it or choose another path.";
+
+    private static string Live(string path) => $"another server is listening on '{path}'; stop it or choose another path.";
 
     /// <summary>Remembers the file the bind created (for removal on close), then applies the group and the mode.</summary>
     /// <exception cref="ServerBindException">The group or the mode could not be applied.</exception>
@@ -177,6 +229,11 @@ internal sealed class UnixSocketBinder
         try
         {
             return UnixFileStatus.Read(_path!);
+        }
+        catch (IOException e) when (e.HResult == 13)
+        {
+            // EACCES: a directory on the way may not be searched by this user.
+            throw Fail(SocketError.AccessDenied, ExplainAccessDenied(_path!));
         }
         catch (IOException e)
         {

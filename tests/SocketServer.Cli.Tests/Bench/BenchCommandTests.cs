@@ -92,13 +92,14 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
-    public void ACorruptingServerIsCountedAsMismatchesAndExitsWithCode4()
+    public void ACorruptingServerIsCountedAsMismatchesAndExitsWithCode5()
     {
         using InProcessServer server = InProcessServer.Tcp<CorruptingEchoHandler>();
 
         BenchRun run = BenchRun.Invoke("pingpong", "--target", server.Target, "-d", "5", "--warmup", "0", "-c", "3", "--json");
 
-        Assert.Equal(ExitCodes.LoadErrors, run.ExitCode);
+        Assert.Equal(ExitCodes.NotEchoed, run.ExitCode);
+        Assert.Equal($"socketserver: the replies from {server.Target} did not match what was sent (3 mismatched); is it an echo server?\n", run.Stderr.ReplaceLineEndings("\n"));
         JsonElement errors = run.Json().GetProperty("errors");
         // Each connection stops at its first mismatch, so the run ends long before -d.
         Assert.Equal(3, errors.GetProperty("mismatch").GetInt64());

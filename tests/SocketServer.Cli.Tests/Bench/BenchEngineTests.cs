@@ -120,7 +120,7 @@ public sealed class BenchEngineTests
         BenchRun run = BenchRun.Invoke(mode, "--target", server.Target, "--engine", "reactor", "-d", "30", "--warmup", "0", "-c", "3", "--json");
 
         // Each connection stops at its first mismatch, so the run ends long before -d.
-        Assert.Equal(ExitCodes.LoadErrors, run.ExitCode);
+        Assert.Equal(ExitCodes.NotEchoed, run.ExitCode);
         JsonElement report = run.Json();
         Assert.Equal(3, report.GetProperty("errors").GetProperty("mismatch").GetInt64());
         Assert.Equal(3, report.GetProperty("errors").GetProperty("total").GetInt64());
@@ -135,7 +135,7 @@ public sealed class BenchEngineTests
 
         BenchRun run = BenchRun.Invoke("connrate", "--target", server.Target, "--engine", "reactor", "-d", "1", "--warmup", "0", "-c", "2", "--json");
 
-        Assert.Equal(ExitCodes.LoadErrors, run.ExitCode);
+        Assert.Equal(ExitCodes.NotEchoed, run.ExitCode);
         JsonElement errors = run.Json().GetProperty("errors");
         // One per connection, and a worker opens another after each.
         Assert.True(errors.GetProperty("mismatch").GetInt64() > 2, run.Stdout);
@@ -150,7 +150,7 @@ public sealed class BenchEngineTests
 
         BenchRun run = BenchRun.Invoke("udp", "--target", server.Target, "--engine", "reactor", "-d", "1", "--warmup", "0", "-c", "2", "--json");
 
-        Assert.Equal(ExitCodes.LoadErrors, run.ExitCode);
+        Assert.Equal(ExitCodes.NotEchoed, run.ExitCode);
         JsonElement report = run.Json();
         Assert.True(report.GetProperty("errors").GetProperty("mismatch").GetInt64() > 0, run.Stdout);
         Assert.Equal(0, report.GetProperty("errors").GetProperty("timeout").GetInt64());

@@ -6,6 +6,7 @@ namespace SocketServer.Cli.Tests.Infrastructure;
 internal static partial class Signals
 {
     public const int SIGINT = 2;
+    public const int SIGKILL = 9;
     public const int SIGTERM = 15;
 
     public static void Send(int processId, int signal)

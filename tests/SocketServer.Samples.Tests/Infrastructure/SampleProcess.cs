@@ -114,11 +114,14 @@ internal sealed class SampleProcess : IDisposable
     }
 
     /// <summary>Sends SIGTERM with <c>kill -TERM &lt;pid&gt;</c>, to this process only.</summary>
-    public async Task TerminateAsync(TimeSpan timeout)
+    public Task TerminateAsync(TimeSpan timeout) => SignalAsync("TERM", timeout);
+
+    /// <summary>Sends a signal (<c>TERM</c>, <c>INT</c>) with <c>kill -NAME &lt;pid&gt;</c>, to this process only.</summary>
+    public async Task SignalAsync(string signal, TimeSpan timeout)
     {
-        Assert.False(RuntimeInformation.IsOSPlatform(OSPlatform.Windows), "SIGTERM needs a Unix system.");
+        Assert.False(RuntimeInformation.IsOSPlatform(OSPlatform.Windows), "signals need a Unix system.");
         var kill = new ProcessStartInfo("kill") { UseShellExecute = false };
-        kill.ArgumentList.Add("-TERM");
+        kill.ArgumentList.Add("-" + signal);
         kill.ArgumentList.Add(Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using Process killer = Process.Start(kill)!;
         using var cts = new CancellationTokenSource(timeout);

@@ -265,8 +265,9 @@ internal sealed class ConnectionState
         {
         }
 
-        TryShutdown(SocketShutdown.Both);
+        // Reported before the shutdown, while the socket can still name its peer (afterwards it may not).
         _tracker.Aborted(this, limitName, message);
+        TryShutdown(SocketShutdown.Both);
         return true;
     }
 

@@ -294,7 +294,8 @@ internal sealed class ConnectionTracker : IDisposable
     {
         try
         {
-            return state.Socket.RemoteEndPoint?.ToString() ?? "an unnamed peer";
+            // A Unix client that did not bind a path of its own has an empty name.
+            return state.Socket.RemoteEndPoint?.ToString() is { Length: > 0 } name ? name : "an unnamed peer";
         }
         catch (Exception e) when (SocketErrors.IsSocketLevel(e))
         {

@@ -35,9 +35,13 @@ internal static class CertificateFiles
         {
             certificate = X509Certificate2.CreateFromPem(certificateText, keyText);
         }
-        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        catch (ArgumentException e)
         {
-            // ArgumentException: the key does not match the certificate's public key.
+            // The key does not match the certificate's public key; .NET's message ends in "(Parameter 'privateKey')".
+            throw Fail(keyFile, $"The TLS certificate {certificatePath} and private key {keyFile} cannot be used together: the key is not the certificate's (their public keys differ); give the private key the certificate was made for.", e);
+        }
+        catch (CryptographicException e)
+        {
             throw Fail(keyFile, $"The TLS certificate {certificatePath} and private key {keyFile} cannot be used together: {e.Message}", e);
         }
 

@@ -37,9 +37,10 @@ internal static class TlsHandshake
             deadline.CancelAfter(options.HandshakeTimeout);
         }
 
+        var attempt = new HandshakeAttempt(options);
         try
         {
-            await stream.AuthenticateAsServerAsync(SelectOptions, options, deadline.Token).ConfigureAwait(false);
+            await stream.AuthenticateAsServerAsync(SelectOptions, attempt, deadline.Token).ConfigureAwait(false);
             return stream;
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
@@ -54,7 +55,7 @@ internal static class TlsHandshake
             // AuthenticationException and IOException mostly; also whatever building the certificate context or a
             // user's selector or validator threw: all are this one client's failure, reported with its address.
             await stream.DisposeAsync().ConfigureAwait(false);
-            throw new TlsHandshakeException($"TLS handshake with {Describe(clientAddress)} failed: {Cause(e)}", e);
+            throw new TlsHandshakeException($"TLS handshake with {Describe(clientAddress)} failed: {attempt.Rejection ?? Cause(e)}", e);
         }
         catch
         {
@@ -70,7 +71,8 @@ internal static class TlsHandshake
     /// <summary>The server options for this client's hello: the certificate chosen by its SNI name, and the client-certificate policy.</summary>
     private static ValueTask<SslServerAuthenticationOptions> SelectOptions(SslStream stream, SslClientHelloInfo hello, object? state, CancellationToken cancellationToken)
     {
-        var options = (TlsOptions)state!;
+        var attempt = (HandshakeAttempt)state!;
+        TlsOptions options = attempt.Options;
         string? hostName = string.IsNullOrEmpty(hello.ServerName) ? null : hello.ServerName;
         X509Certificate2 certificate = options.CertificateSelector?.Invoke(hostName) ?? options.Certificate
             ?? throw new AuthenticationException(hostName is null
@@ -92,7 +94,7 @@ internal static class TlsHandshake
         if (options.ClientCertificateMode != ClientCertificateMode.None)
         {
             server.CertificateChainPolicy = ChainPolicy(options);
-            server.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateClient(options, certificate, chain, errors);
+            server.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateClient(attempt, certificate, chain, errors);
         }
 
         return ValueTask.FromResult(server);
@@ -116,20 +118,43 @@ internal static class TlsHandshake
         return policy;
     }
 
-    private static bool ValidateClient(TlsOptions options, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    // Each refusal keeps its reason in the attempt: SslStream's own error names only the callback.
+    private static bool ValidateClient(HandshakeAttempt attempt, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
+        TlsOptions options = attempt.Options;
         if (certificate is null)
         {
-            return options.ClientCertificateMode == ClientCertificateMode.Optional;
+            if (options.ClientCertificateMode == ClientCertificateMode.Optional)
+            {
+                return true;
+            }
+
+            attempt.Rejection = "the client sent no certificate, and this server requires one (ClientCertificateMode.Required): configure the client with a certificate issued by one of the server's client CAs.";
+            return false;
         }
 
         if (options.ClientCertificateValidator is { } validator)
         {
             X509Certificate2 client = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            return validator(client, chain, errors);
+            if (!validator(client, chain, errors))
+            {
+                attempt.Rejection = $"the ClientCertificateValidator refused the client's certificate '{certificate.Subject}'.";
+                return false;
+            }
+
+            return true;
         }
 
-        return errors == SslPolicyErrors.None;
+        if (errors != SslPolicyErrors.None)
+        {
+            string status = chain is null || chain.ChainStatus.Length == 0
+                ? errors.ToString()
+                : string.Join(", ", chain.ChainStatus.Select(static s => s.Status).Distinct());
+            attempt.Rejection = $"the client's certificate '{certificate.Subject}' is not trusted ({status}): the client must present a certificate issued by one of the server's client CAs, for client authentication.";
+            return false;
+        }
+
+        return true;
     }
 
     private static string Describe(EndPoint? clientAddress) => clientAddress switch
