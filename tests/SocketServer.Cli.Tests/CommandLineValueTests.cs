@@ -72,6 +72,11 @@ public sealed class CommandLineValueTests
         ["socketserver bench --warmup"] = Number(s_bench, "bench", "--warmup", "-1", "a number of seconds (0 to 86400)"),
         ["socketserver bench --max-messages"] = Number(s_bench, "bench", "--max-messages", "0", "a whole number (1 or more)"),
         ["socketserver bench --engine"] = Choice([.. s_bench, "--engine", "{value}"], "bench", "--engine", "turbo", "reactor, sockets"),
+        ["socketserver bench --report"] = new(
+            Bad: new([.. s_bench, "--report", "{dir}/missing/report.html"], ExitCodes.Usage, "^socketserver: cannot write --report '.*/missing/report\\.html': .+\n$", StderrIsPattern: true),
+            OutOfRange: null,
+            Empty: UsageCase([.. s_bench, "--report", ""], "bench", "--report: '' is not a file name"),
+            NotApplicable: "a file name has no range"),
         ["socketserver bench --json"] = new(
             Bad: UsageCase([.. s_bench, "--json=yes"], "bench", "--json takes no value, so 'yes' is not understood"),
             OutOfRange: null,

@@ -80,11 +80,11 @@ internal static class BenchCommand
         {
             Description = "Print the report as one JSON object (see docs/cli.md) instead of text.",
         };
-        Option<string?> htmlReport = new("--report")
+        Option<string> htmlReport = OptionValues.FileName(new("--report")
         {
             Description = "Also write a self-contained HTML page of the run, with charts of throughput and latency, to this file.",
             HelpName = "FILE.html",
-        };
+        });
 
         Command command = new("bench", "Load an echo server and report throughput, errors, latency percentiles and the generator's own CPU use. Exit code 4 if any error was counted, 5 if the target did not echo.")
         {
