@@ -125,7 +125,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
                     input.AdvanceTo(buffer.Start);
                     throw serverCap
                         ? limits!.LineTooLong(maxLength)
-                        : new InvalidDataException($"The client sent a line longer than {maxLength} bytes (the limit, newline included); the connection is closed.");
+                        : Internal.Diagnostics.RefusedInput.Create($"The client sent a line longer than {maxLength} bytes (the limit, newline included); the connection is closed.");
             }
 
             if (result.IsCompleted)
@@ -178,7 +178,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
                     return frame;
                 case Framing.Outcome.TooLong:
                     input.AdvanceTo(buffer.Start);
-                    throw new InvalidDataException($"The client announced a frame larger than {maxLength} bytes (the limit); the connection is closed.");
+                    throw Internal.Diagnostics.RefusedInput.Create($"The client announced a frame larger than {maxLength} bytes (the limit); the connection is closed.");
             }
 
             if (result.IsCompleted)
@@ -186,7 +186,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
                 input.AdvanceTo(buffer.End);
                 return buffer.IsEmpty
                     ? null
-                    : throw new InvalidDataException($"The client's stream ended inside a frame ({buffer.Length} bytes of it received).");
+                    : throw Internal.Diagnostics.RefusedInput.Create($"The client's stream ended inside a frame ({buffer.Length} bytes of it received).");
             }
 
             seen = buffer.Length;
@@ -226,8 +226,9 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
 
         _requestSocket = socket;
         using Stream stream = OpenStream(socket);
-        Input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
-        Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        Stream counted = Internal.Diagnostics.CountingStream.Over(stream, Server.Diagnostics.Traffic);
+        Input = PipeReader.Create(counted, new StreamPipeReaderOptions(leaveOpen: true));
+        Output = PipeWriter.Create(counted, new StreamPipeWriterOptions(leaveOpen: true));
         ConnectionClosed = CancellationToken.None;
         try
         {
