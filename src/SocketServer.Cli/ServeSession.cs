@@ -44,6 +44,9 @@ internal sealed class ServeSession : IDisposable
     /// </summary>
     public int? MaxConnections { get; init; }
 
+    /// <summary>Where every server logs (the library's events, one line each, on standard error); null for the library's default sink.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>Serves until a signal asks to stop.</summary>
     /// <param name="specs">The listeners to bind, in order.</param>
     /// <param name="protocol">The protocol to serve.</param>
@@ -73,7 +76,7 @@ internal sealed class ServeSession : IDisposable
 
             try
             {
-                _listeners.Add(ApplyLimits(Listener.Bind(spec, protocol, mode, tls)));
+                _listeners.Add(Configure(Listener.Bind(spec, protocol, mode, tls)));
             }
             catch (ServerBindException e) when (portFromTwin && e.SocketErrorCode == SocketError.AddressAlreadyInUse && retries++ < 5)
             {
@@ -117,7 +120,7 @@ internal sealed class ServeSession : IDisposable
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true));
         foreach (ListenerSpec spec in ListenerSpec.ExpandLocalhost(specs))
         {
-            _listeners.Add(ApplyLimits(Listener.Bind(spec, protocol, mode, tls)));
+            _listeners.Add(Configure(Listener.Bind(spec, protocol, mode, tls)));
         }
 
         _listeners.ForEach(static listener => listener.Start());
@@ -138,8 +141,9 @@ internal sealed class ServeSession : IDisposable
         _force.Dispose();
     }
 
-    private Listener ApplyLimits(Listener listener)
+    private Listener Configure(Listener listener)
     {
+        listener.Server.LoggerFactory = LoggerFactory;
         if (MaxConnections is { } max)
         {
             listener.Server.Limits.MaxConnections = max == 0 ? null : max;
