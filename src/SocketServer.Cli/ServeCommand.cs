@@ -122,8 +122,11 @@ internal static class ServeCommand
                 "async" => ServeMode.Async,
                 _ => ServeMode.Sync,
             };
+            // The library's events, one line each on standard error (the ready lines on standard output stay as they are).
+            using Microsoft.Extensions.Logging.ILoggerFactory loggerFactory = CliLogging.CreateFactory();
             using ServeSession session = new(Console.Out, Console.Error)
             {
+                LoggerFactory = loggerFactory,
                 DrainTimeout = TimeSpan.FromSeconds(parseResult.GetValue(drainTimeout)),
                 // Absent means the library's default; System.CommandLine would give 0 (no limit) for an absent int?.
                 MaxConnections = parseResult.GetResult(maxConnections) is null ? null : parseResult.GetValue(maxConnections),

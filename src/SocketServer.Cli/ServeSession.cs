@@ -50,6 +50,9 @@ internal sealed class ServeSession : IDisposable
     /// </summary>
     public bool KeepStaleSocketFiles { get; init; }
 
+    /// <summary>Where every server logs (the library's events, one line each, on standard error); null for the library's default sink.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>Serves until a signal asks to stop.</summary>
     /// <param name="specs">The listeners to bind, in order.</param>
     /// <param name="protocol">The protocol to serve.</param>
@@ -79,7 +82,7 @@ internal sealed class ServeSession : IDisposable
 
             try
             {
-                Listener listener = ApplyLimits(Listener.Bind(spec, protocol, mode, tls, !KeepStaleSocketFiles));
+                Listener listener = Configure(Listener.Bind(spec, protocol, mode, tls, !KeepStaleSocketFiles));
                 _listeners.Add(listener);
                 if (listener.RemovedStaleSocketFile)
                 {
@@ -129,7 +132,7 @@ internal sealed class ServeSession : IDisposable
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true));
         foreach (ListenerSpec spec in ListenerSpec.ExpandLocalhost(specs))
         {
-            _listeners.Add(ApplyLimits(Listener.Bind(spec, protocol, mode, tls, !KeepStaleSocketFiles)));
+            _listeners.Add(Configure(Listener.Bind(spec, protocol, mode, tls, !KeepStaleSocketFiles)));
         }
 
         _listeners.ForEach(static listener => listener.Start());
@@ -150,8 +153,9 @@ internal sealed class ServeSession : IDisposable
         _force.Dispose();
     }
 
-    private Listener ApplyLimits(Listener listener)
+    private Listener Configure(Listener listener)
     {
+        listener.Server.LoggerFactory = LoggerFactory;
         if (MaxConnections is { } max)
         {
             listener.Server.Limits.MaxConnections = max == 0 ? null : max;

@@ -37,7 +37,7 @@ public class AsyncDatagramRequestHandler : BaseRequestHandler
     {
         if (ClientAddress is UnixDomainSocketEndPoint unix && unix.ToString().Length == 0)
         {
-            throw new InvalidOperationException("Cannot reply: the client's Unix datagram socket has no name. A client that wants replies must bind its socket to a path.");
+            throw new Internal.Diagnostics.UnnamedClientException();
         }
 
         EndPoint client = ClientAddress

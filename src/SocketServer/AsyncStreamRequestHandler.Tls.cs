@@ -5,6 +5,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using SocketServer.Internal;
 using SocketServer.Internal.Async;
+using SocketServer.Internal.Diagnostics;
 using SocketServer.Internal.Tls;
 
 namespace SocketServer;
@@ -76,7 +77,7 @@ public partial class AsyncStreamRequestHandler
             PortableConnection target = await connection.PrepareStartTlsAsync().ConfigureAwait(false);
             _connection = target;
             ConnectionClosed = target.ConnectionClosed;
-            await target.StartTlsAsync(options, early, cancellationToken).ConfigureAwait(false);
+            await target.StartTlsAsync(options, early, Server.Diagnostics, cancellationToken).ConfigureAwait(false);
             Input = SeenByLimits(target.Input);
             Output = target.Output;
             TlsStream = target.TlsStream;
@@ -84,12 +85,13 @@ public partial class AsyncStreamRequestHandler
         }
 
         // On the request's thread: the pipes are this handler's, over a NetworkStream on the socket.
-        SslStream tls = await TlsUpgrade.HandshakeAsync(_requestSocket!, early, options, ClientAddress, cancellationToken).ConfigureAwait(false);
+        SslStream tls = await TlsUpgrade.HandshakeAsync(_requestSocket!, early, options, ClientAddress, Server.Diagnostics, cancellationToken).ConfigureAwait(false);
         PipeReader plainInput = Input;
         PipeWriter plainOutput = Output;
         TlsStream = tls;
-        Input = PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true));
-        Output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
+        Stream counted = CountingStream.Over(tls, Server.Diagnostics.Traffic);
+        Input = PipeReader.Create(counted, new StreamPipeReaderOptions(leaveOpen: true));
+        Output = PipeWriter.Create(counted, new StreamPipeWriterOptions(leaveOpen: true));
         await plainOutput.CompleteAsync().ConfigureAwait(false);
         await plainInput.CompleteAsync().ConfigureAwait(false);
     }
@@ -107,7 +109,7 @@ public partial class AsyncStreamRequestHandler
             return network;
         }
 
-        TlsStream = TlsHandshake.Authenticate(network, options, ClientAddress);
+        TlsStream = TlsHandshake.Authenticate(network, options, ClientAddress, Server.Diagnostics);
         return TlsStream;
     }
 

@@ -130,7 +130,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
                     input.AdvanceTo(buffer.Start);
                     throw serverCap
                         ? limits?.LineTooLong(maxLength) ?? ConnectionLimitException.LineTooLong(maxLength)
-                        : new InvalidDataException($"The client sent a line longer than {maxLength} bytes (the limit, newline included); the connection is closed.");
+                        : Internal.Diagnostics.RefusedInput.Create($"The client sent a line longer than {maxLength} bytes (the limit, newline included); the connection is closed.");
             }
 
             if (result.IsCompleted)
@@ -183,7 +183,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
                     return frame;
                 case Framing.Outcome.TooLong:
                     input.AdvanceTo(buffer.Start);
-                    throw new InvalidDataException($"The client announced a frame larger than {maxLength} bytes (the limit); the connection is closed.");
+                    throw Internal.Diagnostics.RefusedInput.Create($"The client announced a frame larger than {maxLength} bytes (the limit); the connection is closed.");
             }
 
             if (result.IsCompleted)
@@ -191,7 +191,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
                 input.AdvanceTo(buffer.End);
                 return buffer.IsEmpty
                     ? null
-                    : throw new InvalidDataException($"The client's stream ended inside a frame ({buffer.Length} bytes of it received).");
+                    : throw Internal.Diagnostics.RefusedInput.Create($"The client's stream ended inside a frame ({buffer.Length} bytes of it received).");
             }
 
             seen = buffer.Length;
@@ -233,8 +233,9 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
         // admitted it with (none in a forking worker, where only the line cap applies).
         _limits = Server.FindConnection(socket);
         using Stream stream = OpenStream(socket);
-        Input = SeenByLimits(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)));
-        Output = LimitedOutput(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+        Stream counted = Internal.Diagnostics.CountingStream.Over(stream, Server.Diagnostics.Traffic);
+        Input = SeenByLimits(PipeReader.Create(counted, new StreamPipeReaderOptions(leaveOpen: true)));
+        Output = LimitedOutput(PipeWriter.Create(counted, new StreamPipeWriterOptions(leaveOpen: true)));
         ConnectionClosed = CancellationToken.None;
         try
         {

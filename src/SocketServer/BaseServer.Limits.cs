@@ -53,7 +53,7 @@ public abstract partial class BaseServer
             return true;
         }
 
-        if (Connections.TryAdmit(socket, clientAddress, FormattedAddress) is not null)
+        if (Connections.TryAdmit(socket, clientAddress) is not null)
         {
             return true;
         }
@@ -74,7 +74,7 @@ public abstract partial class BaseServer
         if (!paused)
         {
             paused = true;
-            connections.AcceptPaused(FormattedAddress);
+            connections.AcceptPaused();
         }
 
         return true;
@@ -119,7 +119,7 @@ public abstract partial class BaseServer
         if (!_pausedAtConnectionLimit)
         {
             _pausedAtConnectionLimit = true;
-            connections.AcceptPaused(FormattedAddress);
+            connections.AcceptPaused();
         }
 
         WaitForFreeSlot(pollInterval, waker);

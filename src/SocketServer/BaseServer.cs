@@ -164,7 +164,8 @@ public abstract partial class BaseServer : IDisposable
 
     /// <summary>
     /// Handles an exception thrown while processing a request; the server then goes on serving. By default it
-    /// prints Python's report to standard error.
+    /// prints Python's report to standard error, or logs an Error event with the exception when
+    /// <see cref="LoggerFactory"/> is set.
     /// </summary>
     /// <param name="request">The request.</param>
     /// <param name="clientAddress">The client's address.</param>
@@ -173,7 +174,7 @@ public abstract partial class BaseServer : IDisposable
     /// </param>
     /// <remarks>May be overridden. An exception thrown from here propagates.</remarks>
     protected virtual void HandleError(object request, EndPoint? clientAddress, Exception exception) =>
-        ErrorReport.Write(Console.Error, clientAddress, exception);
+        Diagnostics.RequestFailed(clientAddress, exception);
 
     /// <summary>Called when <see cref="HandleRequest"/> times out; does nothing by default.</summary>
     /// <remarks>May be overridden. Forking servers collect their finished children here.</remarks>
@@ -191,14 +192,15 @@ public abstract partial class BaseServer : IDisposable
     /// <param name="clientAddress">The client's address.</param>
     /// <param name="exception">What escaped.</param>
     /// <remarks>
-    /// May be overridden. By default a <see cref="ServerExitException"/> is ignored and anything else is
-    /// reported to standard error. Nothing escapes a request thread, so the process never crashes from one.
+    /// May be overridden. By default a <see cref="ServerExitException"/> is ignored and anything else is logged
+    /// (Error, with the whole exception): to <see cref="LoggerFactory"/>, or else to standard error. Nothing escapes a
+    /// request thread, so the process never crashes from one.
     /// </remarks>
     protected virtual void HandleThreadException(object request, EndPoint? clientAddress, Exception exception)
     {
         if (exception is not ServerExitException)
         {
-            ErrorReport.WriteThreadException(Console.Error, clientAddress, exception);
+            Diagnostics.ThreadException(clientAddress, exception);
         }
     }
 

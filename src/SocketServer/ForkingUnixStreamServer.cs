@@ -85,10 +85,13 @@ public class ForkingUnixStreamServer : UnixStreamServer, IForkingServer
     /// <param name="blocking">Whether to wait for every worker to finish.</param>
     public void CollectChildren(bool blocking = false) => Forking.CollectChildren(this, blocking);
 
-    /// <summary>Reports a worker that died, was killed, or exited abnormally; writes one line to standard error by default.</summary>
+    /// <summary>
+    /// Reports a worker that died, was killed, or exited abnormally; by default logs one Warning line (event 400) to
+    /// <see cref="BaseServer.LoggerFactory"/>, or to standard error without one.
+    /// </summary>
     /// <param name="failure">What happened.</param>
     /// <remarks>May be overridden. The server goes on serving.</remarks>
-    protected virtual void HandleChildFailure(ChildProcessFailure failure) => Console.Error.WriteLine(failure);
+    protected virtual void HandleChildFailure(ChildProcessFailure failure) => Diagnostics.WorkerFailed(failure);
 
     void IForkingServer.ReportChildFailure(ChildProcessFailure failure) => HandleChildFailure(failure);
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net.Sockets;
+using SocketServer.Internal.Diagnostics;
 using SocketServer.Internal.Limits;
 
 namespace SocketServer;
@@ -88,6 +89,9 @@ public sealed class SocketReader : Stream
 
     /// <summary>The connection's limits state, which the heartbeat watches; null outside a limited server.</summary>
     internal ConnectionState? State { get; set; }
+
+    /// <summary>The server's byte totals, which every receive adds to; null for a reader made outside a server.</summary>
+    internal TrafficTotals? Traffic { get; set; }
 
     /// <summary>The socket's operating-system descriptor.</summary>
     /// <returns>The descriptor.</returns>
@@ -278,19 +282,25 @@ public sealed class SocketReader : Stream
             return Read(buffer.Span);
         }
 
+        int received;
         if (_stream is not null)
         {
-            return await _stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            received = await _stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            Traffic?.Received(received);
+            return received;
         }
 
         try
         {
-            return await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            received = await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException e)
         {
             throw new IOException($"Reading from the connection failed: {e.Message}", e);
         }
+
+        Traffic?.Received(received);
+        return received;
     }
 
     /// <inheritdoc/>
@@ -334,6 +344,7 @@ public sealed class SocketReader : Stream
             // SslStream reports failures as IOException already.
             received = _stream.Read(buffer);
             state?.AfterReceive(received);
+            Traffic?.Received(received);
             return received;
         }
 
@@ -347,6 +358,7 @@ public sealed class SocketReader : Stream
         }
 
         state?.AfterReceive(received);
+        Traffic?.Received(received);
         return received;
     }
 }

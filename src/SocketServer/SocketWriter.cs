@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using SocketServer.Internal.Diagnostics;
 using SocketServer.Internal.Limits;
 
 namespace SocketServer;
@@ -59,6 +60,9 @@ public sealed class SocketWriter : Stream
     /// <summary>The connection's limits state (a write deadline from <see cref="ServerLimits.MinSendRate"/>); null outside a limited server.</summary>
     internal ConnectionState? State { get; set; }
 
+    /// <summary>The server's byte totals, which every send adds to; null for a writer made outside a server.</summary>
+    internal TrafficTotals? Traffic { get; set; }
+
     /// <summary>The socket's operating-system descriptor.</summary>
     /// <returns>The descriptor.</returns>
     public int Fileno() => (int)_socket.Handle;
@@ -90,6 +94,7 @@ public sealed class SocketWriter : Stream
                 state?.AfterSend();
             }
 
+            Traffic?.Sent(buffer.Length);
             return;
         }
 
@@ -98,6 +103,7 @@ public sealed class SocketWriter : Stream
             while (!buffer.IsEmpty)
             {
                 int sent = _socket.Send(buffer);
+                Traffic?.Sent(sent);
                 buffer = buffer[sent..];
             }
         }
@@ -118,6 +124,7 @@ public sealed class SocketWriter : Stream
         if (_stream is not null)
         {
             await _stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            Traffic?.Sent(buffer.Length);
             return;
         }
 
@@ -126,6 +133,7 @@ public sealed class SocketWriter : Stream
             while (!buffer.IsEmpty)
             {
                 int sent = await _socket.SendAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                Traffic?.Sent(sent);
                 buffer = buffer[sent..];
             }
         }

@@ -57,7 +57,7 @@ public partial class StreamRequestHandler
                 $"StartTls refused: the client {ClientAddress} sent {buffered} more plaintext byte(s) after the command, before the TLS handshake; they might have been injected (STARTTLS command injection).");
         }
 
-        UseTls(TlsHandshake.Authenticate(new NetworkStream(Connection, ownsSocket: false), options, ClientAddress));
+        UseTls(TlsHandshake.Authenticate(new NetworkStream(Connection, ownsSocket: false), options, ClientAddress, Server.Diagnostics));
     }
 
     /// <summary>The handshake at setup, when the server has TLS options and starts TLS on accept.</summary>
@@ -65,7 +65,7 @@ public partial class StreamRequestHandler
     {
         if (Server is TcpServer { Tls: { } options, TlsOnAccept: true })
         {
-            TlsStream = TlsHandshake.Authenticate(new NetworkStream(Connection, ownsSocket: false), options, ClientAddress);
+            TlsStream = TlsHandshake.Authenticate(new NetworkStream(Connection, ownsSocket: false), options, ClientAddress, Server.Diagnostics);
         }
     }
 

@@ -76,8 +76,9 @@ public partial class StreamRequestHandler : BaseRequestHandler
     {
         // The server's limits reach the connection through its streams (null state: no limits, Python's behaviour).
         Internal.Limits.ConnectionState? limits = Server.FindConnection(Connection);
-        RFile = new SocketReader(Connection, TlsStream, RBufSize) { MaxLineLength = Server.Limits.MaxLineLength, State = limits };
-        var writer = new SocketWriter(Connection, TlsStream) { State = limits };
+        Internal.Diagnostics.TrafficTotals traffic = Server.Diagnostics.Traffic;
+        RFile = new SocketReader(Connection, TlsStream, RBufSize) { MaxLineLength = Server.Limits.MaxLineLength, State = limits, Traffic = traffic };
+        var writer = new SocketWriter(Connection, TlsStream) { State = limits, Traffic = traffic };
         WFile = WBufSize == 0 ? writer : new BufferedStream(writer, WBufSize < 0 ? SocketReader.DefaultBufferSize : WBufSize);
     }
 

@@ -32,4 +32,10 @@ public sealed class TlsHandshakeException : IOException
 
     /// <summary>Whether the handshake was cut off by <see cref="TlsOptions.HandshakeTimeout"/>.</summary>
     public bool TimedOut { get; init; }
+
+    /// <summary>
+    /// Whether the client closed (or reset) without sending a byte: a port probe or a health check rather than a
+    /// failed client, which the library logs at Debug only.
+    /// </summary>
+    internal bool ClientSentNothing { get; init; }
 }

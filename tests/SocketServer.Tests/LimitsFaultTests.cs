@@ -113,7 +113,7 @@ public sealed class LimitsFaultTests
         Assert.Empty(_failures);
         Assert.Empty(server.Errors);
         Assert.Equal(1, server.Tracker.ClosedIdleCount);
-        Assert.Contains("IdleTimeout", server.Diagnostics, StringComparison.Ordinal);
+        Assert.Contains("IdleTimeout", server.LogText, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -153,7 +153,7 @@ public sealed class LimitsFaultTests
             AssertServesAGoodClient(server);
             runner.Stop();
             Assert.Empty(server.Errors);
-            Assert.Contains("MaxLineLength", server.Diagnostics, StringComparison.Ordinal);
+            Assert.Contains("MaxLineLength", server.LogText, StringComparison.Ordinal);
         }
 
         Assert.InRange(FileDescriptors.Count() - before, int.MinValue, 0);
@@ -183,7 +183,7 @@ public sealed class LimitsFaultTests
         third.Dispose();
         runner.Stop();
         Assert.Equal(0, server.Tracker.RejectedCount);
-        Assert.Contains("MaxConnections (2)", server.Diagnostics, StringComparison.Ordinal);
+        Assert.Contains("MaxConnections (2)", server.LogText, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -210,7 +210,7 @@ public sealed class LimitsFaultTests
         second.Dispose();
         again.Dispose();
         runner.Stop();
-        Assert.Contains("MaxConnectionsPerClient (2)", server.Diagnostics, StringComparison.Ordinal);
+        Assert.Contains("MaxConnectionsPerClient (2)", server.LogText, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -253,7 +253,7 @@ public sealed class LimitsFaultTests
         runner.Stop();
         Assert.Empty(server.Errors);
         Assert.Equal(1, server.Tracker.AbortedCount);
-        Assert.Contains("MinSendRate", server.Diagnostics, StringComparison.Ordinal);
+        Assert.Contains("MinSendRate", server.LogText, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -347,7 +347,7 @@ public sealed class LimitsFaultTests
         var failure = Assert.IsType<ConnectionLimitException>(Assert.Single(_failures));
         Assert.Equal(limitName, failure.LimitName);
         Assert.Contains(limitName, failure.Message, StringComparison.Ordinal);
-        Assert.Contains(limitName, server.Diagnostics, StringComparison.Ordinal);
+        Assert.Contains(limitName, server.LogText, StringComparison.Ordinal);
         Assert.Empty(server.Errors);
         Assert.Equal(1, server.Tracker.AbortedCount);
     }

@@ -2,11 +2,20 @@ using System.Net;
 
 namespace SocketServer.Internal;
 
-/// <summary>Writes the reports Python prints for a failed request.</summary>
+/// <summary>
+/// Formats the reports Python prints for a failed request. Only <see cref="Diagnostics.StandardErrorLogger"/> writes
+/// them to standard error.
+/// </summary>
 internal static class ErrorReport
 {
     private static readonly string s_rule = new('-', 40);
     private static readonly Lock s_writeLock = new();
+
+    /// <summary>
+    /// Held while a report or a log line is written to standard error, so that a multi-line report is never cut by
+    /// another thread's line.
+    /// </summary>
+    public static Lock WriteLock => s_writeLock;
 
     /// <summary>Python's <c>handle_error</c> report: a rule, the client, the exception, a rule.</summary>
     public static void Write(TextWriter writer, EndPoint? clientAddress, Exception exception)

@@ -41,7 +41,7 @@ public sealed class AsyncLimitsTests
         RoundTrip(second, "still served\n");
         Stop(server, serving);
         Assert.Equal(0, server.Tracker.RejectedCount);
-        Assert.Contains("MaxConnections (2)", server.Diagnostics, StringComparison.Ordinal);
+        Assert.Contains("MaxConnections (2)", server.LogText, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -63,7 +63,7 @@ public sealed class AsyncLimitsTests
         Eventually.True(() => server.Tracker.Count == 0, "the slot was given back");
         AssertServesAGoodClient(server);
         Stop(server, serving);
-        Assert.Contains("MaxConnectionsPerClient (1)", server.Diagnostics, StringComparison.Ordinal);
+        Assert.Contains("MaxConnectionsPerClient (1)", server.LogText, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -437,7 +437,7 @@ public sealed class AsyncLimitsTests
     private static void AssertLimit(string limitName, LimitedServer server)
     {
         Assert.Equal(1, server.Tracker.AbortedCount);
-        Assert.Contains(limitName, server.Diagnostics, StringComparison.Ordinal);
+        Assert.Contains(limitName, server.LogText, StringComparison.Ordinal);
     }
 
     /// <summary>Echoes what arrives, reading <see cref="AsyncStreamRequestHandler.Input"/> itself (no read helper); records what ended it.</summary>

@@ -6,12 +6,12 @@ using SocketServer.Internal.Limits;
 namespace SocketServer.Tests.Infrastructure;
 
 /// <summary>
-/// A threading TCP server on loopback with a fake clock, limits set by the test, its diagnostics captured, and every
+/// A threading TCP server on loopback with a fake clock, limits set by the test, its log captured, and every
 /// exception that reaches <see cref="BaseServer.HandleError"/> recorded.
 /// </summary>
 internal sealed class LimitedServer : ThreadingTcpServer
 {
-    private readonly StringWriter _diagnostics = new();
+    private readonly LogCapture _log = new();
     private readonly ConcurrentQueue<Exception> _errors = new();
 
     public LimitedServer(Func<BaseRequestHandler> factory, Action<ServerLimits> configure)
@@ -19,12 +19,16 @@ internal sealed class LimitedServer : ThreadingTcpServer
     {
         TimeProvider = Clock;
         configure(Limits);
-        DiagnosticsWriter = TextWriter.Synchronized(_diagnostics);
+        LoggerFactory = _log.Factory;
     }
 
     public FakeTimeProvider Clock { get; } = new();
 
-    public string Diagnostics => _diagnostics.ToString();
+    /// <summary>What the server logged (the limits' reports), one message a line.</summary>
+    public string LogText => _log.Text;
+
+    /// <summary>The server's log records.</summary>
+    public LogCapture Log => _log;
 
     public IReadOnlyList<Exception> Errors => [.. _errors];
 
@@ -47,6 +51,15 @@ internal sealed class LimitedServer : ThreadingTcpServer
     }
 
     protected override void HandleError(object request, EndPoint? clientAddress, Exception exception) => _errors.Enqueue(exception);
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            _log.Dispose();
+        }
+    }
 }
 
 /// <summary>Bounded waits for a condition another thread makes true.</summary>

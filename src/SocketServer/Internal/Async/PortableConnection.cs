@@ -31,8 +31,9 @@ internal sealed class PortableConnection : IAsyncConnection
         _stream = stream;
         TlsStream = tls;
         Limits = owner.FindLimits(socket);
-        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
-        Output = CreateOutput(_stream);
+        Stream counted = Counted(_stream);
+        Input = PipeReader.Create(counted, new StreamPipeReaderOptions(leaveOpen: true));
+        Output = CreateOutput(counted);
     }
 
     /// <inheritdoc/>
@@ -73,16 +74,20 @@ internal sealed class PortableConnection : IAsyncConnection
     /// <see cref="CarryBytes"/> kept), then new pipes over the TLS stream in place of the plaintext ones. On failure
     /// the connection stays as it was, for the handler's end to close it.
     /// </summary>
+    /// <param name="options">The TLS options.</param>
+    /// <param name="early">The client's hello, or its start, already read.</param>
+    /// <param name="diagnostics">Where the handshake's duration is recorded.</param>
+    /// <param name="cancellationToken">Cancels the handshake.</param>
     /// <exception cref="TlsHandshakeException">The handshake failed or timed out.</exception>
     /// <exception cref="IOException">The server stopped serving the connection during the handshake.</exception>
-    public async ValueTask StartTlsAsync(TlsOptions options, byte[] early, CancellationToken cancellationToken)
+    public async ValueTask StartTlsAsync(TlsOptions options, byte[] early, Diagnostics.ServerDiagnostics? diagnostics, CancellationToken cancellationToken)
     {
         SslStream tls;
         using (var stopped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token))
         {
             try
             {
-                tls = await TlsUpgrade.HandshakeAsync(Socket, TlsUpgrade.Concat(early, _carried), options, _clientAddress, stopped.Token).ConfigureAwait(false);
+                tls = await TlsUpgrade.HandshakeAsync(Socket, TlsUpgrade.Concat(early, _carried), options, _clientAddress, diagnostics, stopped.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException e) when (_closed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -98,8 +103,9 @@ internal sealed class PortableConnection : IAsyncConnection
         Stream plain = _stream;
         _stream = tls;
         TlsStream = tls;
-        Input = PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true));
-        Output = CreateOutput(tls);
+        Stream counted = Counted(tls);
+        Input = PipeReader.Create(counted, new StreamPipeReaderOptions(leaveOpen: true));
+        Output = CreateOutput(counted);
 
         // The plaintext pipes hold nothing (the handler flushed, and its input was taken): done with; the socket stays.
         await plainOutput.CompleteAsync().ConfigureAwait(false);
@@ -129,6 +135,9 @@ internal sealed class PortableConnection : IAsyncConnection
         _closed.Cancel();
         Socket.Dispose();
     }
+
+    /// <summary>The stream the pipes go over: <paramref name="stream"/>, with what moves counted in the server's totals.</summary>
+    private Stream Counted(Stream stream) => Diagnostics.CountingStream.Over(stream, Limits?.Traffic);
 
     /// <summary>
     /// The pipe the handler writes to: under limits, one whose flushes are sends in progress for

@@ -31,6 +31,8 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
         _socket = socket;
         _clientAddress = clientAddress;
         Limits = session.FindLimits(socket);
+        // Every accepted stream connection has limits state (the async dispatcher tracks them all); it carries the totals.
+        Traffic = Limits?.Traffic;
     }
 
     /// <inheritdoc/>

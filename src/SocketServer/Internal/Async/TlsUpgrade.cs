@@ -73,7 +73,7 @@ internal static class TlsUpgrade
     /// read first, bounded by <see cref="TlsOptions.HandshakeTimeout"/> and reported as at accept time.
     /// </summary>
     /// <exception cref="TlsHandshakeException">The handshake failed or timed out.</exception>
-    public static Task<SslStream> HandshakeAsync(Socket socket, byte[] early, TlsOptions options, EndPoint? clientAddress, CancellationToken cancellationToken)
+    public static Task<SslStream> HandshakeAsync(Socket socket, byte[] early, TlsOptions options, EndPoint? clientAddress, Diagnostics.ServerDiagnostics? diagnostics, CancellationToken cancellationToken)
     {
         Stream inner = new NetworkStream(socket, ownsSocket: false);
         if (early.Length > 0)
@@ -81,7 +81,7 @@ internal static class TlsUpgrade
             inner = new PrefixedStream(early, inner);
         }
 
-        return TlsHandshake.AuthenticateAsync(inner, options, clientAddress, cancellationToken);
+        return TlsHandshake.AuthenticateAsync(inner, options, clientAddress, diagnostics, cancellationToken);
     }
 
     /// <summary>Joins the bytes taken before and after a move (either may be empty).</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using SocketServer.Internal.Diagnostics;
 
 namespace SocketServer.Internal.Limits;
 
@@ -32,16 +33,27 @@ internal sealed class ConnectionState
     private volatile ConnectionLimitException? _readFailure;
     private volatile ConnectionLimitException? _writeFailure;
 
-    public ConnectionState(ConnectionTracker tracker, Socket socket, IPAddress? clientKey, long acceptedAt)
+    public ConnectionState(ConnectionTracker tracker, Socket socket, EndPoint? clientAddress, IPAddress? clientKey, long acceptedAt, TrafficTotals traffic)
     {
         _tracker = tracker;
         Socket = socket;
+        ClientAddress = clientAddress;
         ClientKey = clientKey;
         AcceptedAt = acceptedAt;
         _lastActivity = acceptedAt;
+        Traffic = traffic;
     }
 
     public Socket Socket { get; }
+
+    /// <summary>
+    /// The server's byte totals, for the async transports that reach the server only through this state (the reactor's
+    /// and the portable connections).
+    /// </summary>
+    public TrafficTotals Traffic { get; }
+
+    /// <summary>The client's address as accepted, for the reports (the socket may be closed by the time one is written).</summary>
+    public EndPoint? ClientAddress { get; }
 
     /// <summary>The client's address for the per-client cap; null for peers without one (Unix sockets).</summary>
     public IPAddress? ClientKey { get; }

@@ -21,7 +21,6 @@ internal sealed class ConnectionTracker : IDisposable
     private readonly Dictionary<object, ConnectionState> _connections = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<IPAddress, int> _perClient = [];
     private readonly List<ConnectionState> _scan = [];
-    private readonly ThrottledReport _report;
     private ITimer? _heartbeat;
     private bool _heartbeatRunning;
     private int _beating;
@@ -33,11 +32,7 @@ internal sealed class ConnectionTracker : IDisposable
     private long _acceptPauses;
     private bool _disposed;
 
-    public ConnectionTracker(BaseServer server)
-    {
-        _server = server;
-        _report = new ThrottledReport(() => server.DiagnosticsWriter, () => server.TimeProvider);
-    }
+    public ConnectionTracker(BaseServer server) => _server = server;
 
     public ServerLimits Limits => _server.Limits;
 
@@ -72,7 +67,7 @@ internal sealed class ConnectionTracker : IDisposable
     public long AcceptPauseCount => Interlocked.Read(ref _acceptPauses);
 
     /// <summary>Admits a new connection, or returns null (and counts and reports why) when a limit refuses it.</summary>
-    public ConnectionState? TryAdmit(Socket socket, EndPoint? clientAddress, string serverAddress)
+    public ConnectionState? TryAdmit(Socket socket, EndPoint? clientAddress)
     {
         ServerLimits limits = Limits;
         IPAddress? key = clientAddress is IPEndPoint ip ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address) : null;
@@ -94,7 +89,7 @@ internal sealed class ConnectionTracker : IDisposable
             }
             else
             {
-                state = new ConnectionState(this, socket, key, Time.GetTimestamp());
+                state = new ConnectionState(this, socket, clientAddress, key, Time.GetTimestamp(), _server.Diagnostics.Traffic);
                 _connections.Add(socket, state);
                 if (key is not null)
                 {
@@ -108,14 +103,13 @@ internal sealed class ConnectionTracker : IDisposable
         if (refusal is not null)
         {
             Interlocked.Increment(ref _rejected);
-            LimitMetrics.Add(LimitMetrics.Rejected, refusal);
             string why = refusal switch
             {
                 nameof(ServerLimits.MaxConnectionsPerClient) => string.Create(CultureInfo.InvariantCulture, $"{key} already holds ServerLimits.MaxConnectionsPerClient ({limits.MaxConnectionsPerClient}) connections"),
                 nameof(ServerLimits.MaxConnections) => string.Create(CultureInfo.InvariantCulture, $"ServerLimits.MaxConnections ({limits.MaxConnections}) connections are open"),
                 _ => "the server is draining",
             };
-            _report.Write("reject " + refusal, $"socketserver: {serverAddress}: closed a new connection from {clientAddress} without data: {why}.");
+            _server.Diagnostics.ConnectionRejected(clientAddress, refusal, why);
         }
 
         return state;
@@ -177,11 +171,10 @@ internal sealed class ConnectionTracker : IDisposable
     }
 
     /// <summary>Reports (throttled) and counts that the loop stopped accepting at the connection cap.</summary>
-    public void AcceptPaused(string serverAddress)
+    public void AcceptPaused()
     {
         Interlocked.Increment(ref _acceptPauses);
-        LimitMetrics.Add(LimitMetrics.AcceptPaused, nameof(ServerLimits.MaxConnections));
-        _report.Write("pause", string.Create(CultureInfo.InvariantCulture, $"socketserver: {serverAddress}: ServerLimits.MaxConnections ({Limits.MaxConnections}) connections are open; new connections wait in the listen backlog until one ends."));
+        _server.Diagnostics.AcceptPausedAtConnectionLimit(Limits.MaxConnections);
     }
 
     /// <summary>One sweep over every connection; the timer calls it once a second, tests call it after moving a fake clock.</summary>
@@ -276,31 +269,13 @@ internal sealed class ConnectionTracker : IDisposable
     internal void Aborted(ConnectionState state, string limitName, string message)
     {
         Interlocked.Increment(ref _aborted);
-        LimitMetrics.Add(LimitMetrics.Aborted, limitName);
-        _report.Write("abort " + limitName, $"socketserver: aborted the connection from {Peer(state)}: {message}");
+        _server.Diagnostics.ConnectionAborted(state.ClientAddress, limitName, message);
     }
 
     internal void ClosedIdle(ConnectionState state, string reason, string why)
     {
         Interlocked.Increment(ref _closedIdle);
-        LimitMetrics.Add(LimitMetrics.ClosedIdle, reason);
-        if (reason != "Drain")
-        {
-            _report.Write("idle " + reason, $"socketserver: closed the idle connection from {Peer(state)}: {why}.");
-        }
-    }
-
-    private static string Peer(ConnectionState state)
-    {
-        try
-        {
-            // A Unix client that did not bind a path of its own has an empty name.
-            return state.Socket.RemoteEndPoint?.ToString() is { Length: > 0 } name ? name : "an unnamed peer";
-        }
-        catch (Exception e) when (SocketErrors.IsSocketLevel(e))
-        {
-            return "a peer that is gone";
-        }
+        _server.Diagnostics.IdleConnectionClosed(state.ClientAddress, reason, why);
     }
 
     private void StartHeartbeatIfNeeded(ServerLimits limits)

@@ -337,7 +337,8 @@ internal sealed unsafe class EventLoop : IDisposable
         }
         else
         {
-            Console.Error.WriteLine($"Unhandled exception on event loop {_thread.Name}: {e}");
+            // No server to log through (a loop of the bench's client, or a test's): the default sink, whole exception.
+            Diagnostics.Log.EventLoopFailed(Diagnostics.StandardErrorLogger.Instance, _thread.Name ?? "(unnamed)", e);
         }
     }
 }

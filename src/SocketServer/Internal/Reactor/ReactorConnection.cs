@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
+using SocketServer.Internal.Diagnostics;
 
 namespace SocketServer.Internal.Reactor;
 
@@ -92,6 +93,12 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
             return _closedSource!.Token;
         }
     }
+
+    /// <summary>
+    /// The server's byte totals, which every read and send adds to (one atomic add, no allocation); null for a
+    /// connection of no server (the bench's client). Set before <see cref="Start"/>.
+    /// </summary>
+    public TrafficTotals? Traffic { get; init; }
 
     /// <summary>True while reading is stopped because the application does not consume its input (back-pressure). Loop thread.</summary>
     public bool IsReadPaused => _readPaused;
@@ -265,6 +272,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
             nint read = ReactorNative.Read(Fd, buffer, EventLoop.ReadBufferSize);
             if (read > 0)
             {
+                Traffic?.Received(read);
                 writer.Write(new ReadOnlySpan<byte>(buffer, (int)read));
                 // The application's continuation runs here, inline (it may write, finish, even abort us).
                 // CA2012: kept in a field when pending, and its result observed exactly once (here or in Execute).
@@ -382,6 +390,7 @@ internal class ReactorConnection : IReactorHandler, IReactorWork
                 return;
             }
 
+            Traffic?.Sent(written);
             bool sentAll = written == buffer.Length;
             // May resume the application's pending flush inline: it can write again, which the loop picks up next.
             reader.AdvanceTo(buffer.GetPosition(written));

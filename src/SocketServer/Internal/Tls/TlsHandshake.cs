@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using SocketServer.Internal.Diagnostics;
 
 namespace SocketServer.Internal.Tls;
 
@@ -26,11 +28,27 @@ internal static class TlsHandshake
     /// <param name="cancellationToken">Cancels the handshake besides the options' deadline.</param>
     /// <returns>The authenticated stream.</returns>
     /// <exception cref="TlsHandshakeException">The handshake failed or timed out.</exception>
-    public static async Task<SslStream> AuthenticateAsync(Stream inner, TlsOptions options, EndPoint? clientAddress, CancellationToken cancellationToken = default)
+    public static Task<SslStream> AuthenticateAsync(Stream inner, TlsOptions options, EndPoint? clientAddress, CancellationToken cancellationToken = default) =>
+        AuthenticateAsync(inner, options, clientAddress, diagnostics: null, cancellationToken);
+
+    /// <summary>
+    /// Authenticates as the server over <paramref name="inner"/>, recording the handshake's duration in
+    /// <paramref name="diagnostics"/> (<c>socketserver.tls_handshake.duration</c>, with the version or the error).
+    /// </summary>
+    /// <param name="inner">The connection's plaintext stream (owning it or not, as the caller chose).</param>
+    /// <param name="options">The server's TLS options.</param>
+    /// <param name="clientAddress">The client, for the error message.</param>
+    /// <param name="diagnostics">The server's diagnostics; null records nothing.</param>
+    /// <param name="cancellationToken">Cancels the handshake besides the options' deadline.</param>
+    /// <returns>The authenticated stream.</returns>
+    /// <exception cref="TlsHandshakeException">The handshake failed or timed out.</exception>
+    public static async Task<SslStream> AuthenticateAsync(Stream inner, TlsOptions options, EndPoint? clientAddress, ServerDiagnostics? diagnostics, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(options);
-        var stream = new SslStream(inner, leaveInnerStreamOpen: false);
+        long started = Stopwatch.GetTimestamp();
+        var watch = new ReceiveWatchStream(inner);
+        var stream = new SslStream(watch, leaveInnerStreamOpen: false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (options.HandshakeTimeout != Timeout.InfiniteTimeSpan)
         {
@@ -41,32 +59,40 @@ internal static class TlsHandshake
         try
         {
             await stream.AuthenticateAsServerAsync(SelectOptions, attempt, deadline.Token).ConfigureAwait(false);
+            diagnostics?.TlsHandshake(Stopwatch.GetElapsedTime(started), stream.SslProtocol, errorType: null);
             return stream;
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
+            diagnostics?.TlsHandshake(Stopwatch.GetElapsedTime(started), protocol: null, "timeout");
             await stream.DisposeAsync().ConfigureAwait(false);
             throw new TlsHandshakeException(
-                string.Create(CultureInfo.InvariantCulture, $"TLS handshake with {Describe(clientAddress)} timed out after {options.HandshakeTimeout.TotalSeconds:0.###} s (HandshakeTimeout)."), e)
-            { TimedOut = true };
+                string.Create(CultureInfo.InvariantCulture, $"TLS handshake with {ClientName.Describe(clientAddress)} timed out after {options.HandshakeTimeout.TotalSeconds:0.###} s (HandshakeTimeout)."), e)
+            { TimedOut = true, ClientSentNothing = !watch.Received };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // AuthenticationException and IOException mostly; also whatever building the certificate context or a
             // user's selector or validator threw: all are this one client's failure, reported with its address.
+            diagnostics?.TlsHandshake(Stopwatch.GetElapsedTime(started), protocol: null, e.GetType().FullName);
             await stream.DisposeAsync().ConfigureAwait(false);
-            throw new TlsHandshakeException($"TLS handshake with {Describe(clientAddress)} failed: {attempt.Rejection ?? Cause(e)}", e);
+            throw new TlsHandshakeException($"TLS handshake with {ClientName.Describe(clientAddress)} failed: {attempt.Rejection ?? Cause(e)}", e)
+            {
+                ClientSentNothing = !watch.Received,
+            };
         }
-        catch
+        catch (Exception e)
         {
+            // Cancelled by the caller (the server stops): not the client's failure, but the handshake did not finish.
+            diagnostics?.TlsHandshake(Stopwatch.GetElapsedTime(started), protocol: null, e.GetType().FullName);
             await stream.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
     /// <summary>The synchronous form, for a request thread: blocks until the handshake ends.</summary>
-    public static SslStream Authenticate(Stream inner, TlsOptions options, EndPoint? clientAddress) =>
-        AuthenticateAsync(inner, options, clientAddress).GetAwaiter().GetResult();
+    public static SslStream Authenticate(Stream inner, TlsOptions options, EndPoint? clientAddress, ServerDiagnostics? diagnostics = null) =>
+        AuthenticateAsync(inner, options, clientAddress, diagnostics, CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>The server options for this client's hello: the certificate chosen by its SNI name, and the client-certificate policy.</summary>
     private static ValueTask<SslServerAuthenticationOptions> SelectOptions(SslStream stream, SslClientHelloInfo hello, object? state, CancellationToken cancellationToken)
@@ -156,13 +182,6 @@ internal static class TlsHandshake
 
         return true;
     }
-
-    private static string Describe(EndPoint? clientAddress) => clientAddress switch
-    {
-        null => "an unknown client",
-        System.Net.Sockets.UnixDomainSocketEndPoint unix when string.IsNullOrEmpty(unix.ToString()) => "an unnamed Unix client",
-        _ => clientAddress.ToString() ?? "a client",
-    };
 
     private static string Cause(Exception e)
     {

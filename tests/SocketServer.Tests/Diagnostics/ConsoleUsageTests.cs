@@ -1,0 +1,45 @@
+namespace SocketServer.Tests.Diagnostics;
+
+/// <summary>The library writes to the console in one place only: the default sink.</summary>
+public sealed class ConsoleUsageTests
+{
+    private const string DefaultSink = "Internal/Diagnostics/StandardErrorLogger.cs";
+
+    // The request path is being rewritten to report through the server's diagnostics; until then these files still
+    // hold their old standard-error writes. An entry must go as soon as its file is clean (the test says so).
+    private static readonly string[] s_pendingRequestPath =
+    [
+        "BaseServer.Loop.cs",
+        "Internal/Async/HandlerFailures.cs",
+        "Internal/Async/ReactorServeSession.cs",
+        "Internal/ThreadingDispatcher.cs",
+    ];
+
+    [Fact]
+    public void OnlyTheDefaultSinkTouchesTheConsole()
+    {
+        string library = Path.Combine(RepositoryRoot(), "src", "SocketServer");
+        List<string> offenders = [.. Directory.EnumerateFiles(library, "*.cs", SearchOption.AllDirectories)
+            .Where(static path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(static path => File.ReadAllText(path).Contains("Console.", StringComparison.Ordinal))
+            .Select(path => Path.GetRelativePath(library, path).Replace(Path.DirectorySeparatorChar, '/'))
+            .Order(StringComparer.Ordinal)];
+
+        Assert.Contains(DefaultSink, offenders);
+        Assert.Equal([.. s_pendingRequestPath], offenders.Where(static file => file != DefaultSink));
+    }
+
+    /// <summary>The repository's root: the first folder up from the test's binaries that holds the solution.</summary>
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "SocketServer.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No SocketServer.slnx above {AppContext.BaseDirectory}.");
+    }
+}
