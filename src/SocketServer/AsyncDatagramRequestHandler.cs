@@ -44,7 +44,8 @@ public class AsyncDatagramRequestHandler : BaseRequestHandler
             ?? throw new InvalidOperationException("Cannot reply: the request has no client address (a custom GetRequest returned none).");
         // Serialized once per request, then the SocketAddress overload sends without allocating.
         _replyAddress ??= client.Serialize();
-        Socket.SendTo(datagram, SocketFlags.None, _replyAddress);
+        int sent = Socket.SendTo(datagram, SocketFlags.None, _replyAddress);
+        Server.Diagnostics.Traffic.DatagramSent(sent);
     }
 
     /// <summary>Takes the datagram from the request.</summary>

@@ -74,6 +74,7 @@ public abstract partial class BaseServer
         }
 
         run.MarkServing();
+        Diagnostics.ServingStarted(session is ReactorServeSession ? "ServeAsync on the reactor" : "ServeAsync on the portable transport");
         if (_shutdownRequest || IsClosed)
         {
             session.RequestStop();

@@ -49,6 +49,7 @@ public abstract partial class BaseServer
             // fences one of the two sides always sees the other, so no wake-up is lost.
             Interlocked.MemoryBarrier();
             run.MarkServing();
+            Diagnostics.ServingStarted("ServeForever");
             while (!_shutdownRequest && !IsClosed)
             {
                 if (PauseAtConnectionLimit(pollInterval, waker))
@@ -156,9 +157,6 @@ public abstract partial class BaseServer
 
     internal bool IsShutdownRequested => _shutdownRequest;
 
-    /// <summary>Where the loop reports conditions that are not request errors (running out of descriptors).</summary>
-    internal TextWriter DiagnosticsWriter { get; set; } = Console.Error;
-
     internal TimeSpan? PendingAcceptPause => Pipeline.PendingAcceptPause;
 
     /// <summary>Python's <c>_handle_request_noblock</c>: get one ready request, then the request pipeline's first half.</summary>
@@ -231,6 +229,11 @@ public abstract partial class BaseServer
     /// <summary>Ends a run: the shutdown request is consumed, <see cref="Shutdown"/> returns, and the server may serve again.</summary>
     private void EndRun(ServeRun run)
     {
+        if (run.State != ServeRunState.Starting)
+        {
+            Diagnostics.ServingStopped();
+        }
+
         run.MarkEnded();
         _shutdownRequest = false;
         Interlocked.CompareExchange(ref _run, null, run);

@@ -165,7 +165,9 @@ public abstract partial class BaseServer : IDisposable
     /// <summary>
     /// Handles an exception thrown while processing a request; the server then goes on serving. By default it
     /// prints Python's report to standard error, or logs an Error event with the exception when
-    /// <see cref="LoggerFactory"/> is set.
+    /// <see cref="LoggerFactory"/> is set. What is the client's doing rather than a fault of the server's (a failed TLS
+    /// handshake, a reset, a line over a read helper's limit, a reply to an unnamed Unix datagram client) is logged as
+    /// one line without a stack trace instead.
     /// </summary>
     /// <param name="request">The request.</param>
     /// <param name="clientAddress">The client's address.</param>
@@ -173,8 +175,14 @@ public abstract partial class BaseServer : IDisposable
     /// What was thrown. Python passes nothing and reads the exception being handled; .NET has no such thing.
     /// </param>
     /// <remarks>May be overridden. An exception thrown from here propagates.</remarks>
-    protected virtual void HandleError(object request, EndPoint? clientAddress, Exception exception) =>
-        Diagnostics.RequestFailed(clientAddress, exception);
+    protected virtual void HandleError(object request, EndPoint? clientAddress, Exception exception)
+    {
+        // Every exception still reaches this hook, as in Python; only the default report tells the client's faults apart.
+        if (!Diagnostics.ReportClientFault(clientAddress, exception))
+        {
+            Diagnostics.RequestFailed(clientAddress, exception);
+        }
+    }
 
     /// <summary>Called when <see cref="HandleRequest"/> times out; does nothing by default.</summary>
     /// <remarks>May be overridden. Forking servers collect their finished children here.</remarks>

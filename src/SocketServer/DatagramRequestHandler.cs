@@ -45,6 +45,7 @@ public class DatagramRequestHandler : BaseRequestHandler
 
         EndPoint client = ClientAddress
             ?? throw new InvalidOperationException("Cannot reply: the request has no client address (a custom GetRequest returned none).");
-        Socket.SendTo(WFile.GetBuffer().AsSpan(0, (int)WFile.Length), SocketFlags.None, client);
+        int sent = Socket.SendTo(WFile.GetBuffer().AsSpan(0, (int)WFile.Length), SocketFlags.None, client);
+        Server.Diagnostics.Traffic.DatagramSent(sent);
     }
 }

@@ -59,6 +59,7 @@ public class UdpServer : TcpServer
         SocketAddress address = _receiveAddress ??= new SocketAddress(Socket.AddressFamily, SocketAddress.GetMaximumAddressSize(Socket.AddressFamily));
         address.Size = address.Buffer.Length;
         int received = Socket.ReceiveFrom(_receiveBuffer, SocketFlags.None, address);
+        Diagnostics.Traffic.DatagramReceived(received);
         byte[] packet = _receiveBuffer.AsSpan(0, received).ToArray();
         EndPoint clientAddress = ServerAddress.Create(address);
         return (new DatagramRequest(packet, Socket), clientAddress);

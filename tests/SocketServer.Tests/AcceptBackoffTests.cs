@@ -17,54 +17,59 @@ public sealed class AcceptBackoffTests
     [Fact]
     public void PausesDoubleFromFiveMillisecondsToOneSecond()
     {
-        var backoff = new AcceptBackoff(TextWriter.Null);
+        using var log = new LogCapture();
+        using var server = new TcpServer(new IPEndPoint(IPAddress.Loopback, 0), () => new EchoStreamHandler()) { LoggerFactory = log.Factory };
+        var backoff = new AcceptBackoff(server.Diagnostics);
         Assert.Null(backoff.PendingDelay);
         var delays = new List<double>();
         for (int i = 0; i < 10; i++)
         {
-            backoff.Failed("tcp://127.0.0.1:1", s_emfile);
+            backoff.Failed(s_emfile);
             delays.Add(backoff.PendingDelay!.Value.TotalMilliseconds);
         }
 
         Assert.Equal([5, 10, 20, 40, 80, 160, 320, 640, 1000, 1000], delays);
-        backoff.Succeeded("tcp://127.0.0.1:1");
+        backoff.Succeeded();
         Assert.Null(backoff.PendingDelay);
     }
 
     [Fact]
     public void ReportsOnceWhenPausesStartAndOnceWhenAcceptingResumes()
     {
-        var report = new StringWriter();
-        var backoff = new AcceptBackoff(report);
+        using var log = new LogCapture();
+        using var server = new TcpServer(new IPEndPoint(IPAddress.Loopback, 0), () => new EchoStreamHandler()) { LoggerFactory = log.Factory };
+        string address = $"tcp://{server.ServerAddress}";
+        var backoff = new AcceptBackoff(server.Diagnostics);
         for (int i = 0; i < 5; i++)
         {
-            backoff.Failed("tcp://127.0.0.1:1", s_emfile);
+            backoff.Failed(s_emfile);
         }
 
-        backoff.Succeeded("tcp://127.0.0.1:1");
-        string[] lines = report.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        backoff.Succeeded();
+        string[] lines = [.. log.Records.Select(static r => r.Message)];
         Assert.Equal(2, lines.Length);
-        Assert.StartsWith("socketserver: accepting on tcp://127.0.0.1:1 failed: ", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith($"{address}: accepting failed: ", lines[0], StringComparison.Ordinal);
         if (OperatingSystem.IsLinux())
         {
             Assert.Matches(@"this process may open \d+ descriptors", lines[0]);
         }
 
-        Assert.Equal("socketserver: accepting on tcp://127.0.0.1:1 again after 5 failures.", lines[1]);
+        Assert.Equal($"{address}: accepting again after 5 failures.", lines[1]);
+        Assert.Equal([11, 12], log.Records.Select(static r => r.Id.Id));
     }
 
     [Fact]
     public void TheLoopPausesThroughExhaustionThenServesThePendingClient()
     {
-        var report = new StringWriter();
-        using var server = new ExhaustedServer(failures: 3) { DiagnosticsWriter = report };
+        using var log = new LogCapture();
+        using var server = new ExhaustedServer(failures: 3) { LoggerFactory = log.Factory };
         using var runner = new ServerRunner(server, pollInterval: TimeSpan.FromMilliseconds(1));
         // The client waits in the backlog while accepting fails; it is served once accepting works again.
         Assert.Equal("after\n"u8.ToArray(), Clients.StreamRoundTrip(server.ServerAddress, "after\n"u8.ToArray(), 6));
         runner.Stop();
         Assert.Equal(4, server.Attempts);
         Assert.Equal([5.0, 10.0, 20.0], server.Pauses.Select(p => p.TotalMilliseconds));
-        string[] lines = report.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        string[] lines = [.. log.Records.Where(static r => r.Id.Id is 11 or 12).Select(static r => r.Message)];
         Assert.Equal(2, lines.Length);
         Assert.Contains("again after 3 failures", lines[1], StringComparison.Ordinal);
         Assert.Null(server.PendingAcceptPause);

@@ -64,7 +64,7 @@ internal static class ServeModes
         var address = new IPEndPoint(IPAddress.Loopback, 0);
         TcpServer server = mode == ServeMode.Threading ? new ProbedThreadingTcpServer(address, factory, probe) : new ProbedTcpServer(address, factory, probe);
         server.TimeProvider = probe.Clock;
-        server.DiagnosticsWriter = probe.DiagnosticsWriter;
+        server.LoggerFactory = probe.Log.Factory;
         configure?.Invoke(server.Limits);
         server.UsePortableAsyncTransport = mode == ServeMode.Portable;
         try

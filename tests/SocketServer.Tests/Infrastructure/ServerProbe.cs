@@ -15,15 +15,14 @@ internal sealed class ServerProbe(Func<int, bool>? verify) : IDisposable
     private readonly ConcurrentQueue<object> _refused = new();
     private readonly SemaphoreSlim _errorReported = new(0);
     private readonly SemaphoreSlim _shutDown = new(0);
-    private readonly StringWriter _diagnostics = new();
     private int _verified;
 
     public FakeTimeProvider Clock { get; } = new();
 
-    /// <summary>For the server's <c>DiagnosticsWriter</c>: synchronized, since the heartbeat and request threads write to it.</summary>
-    public TextWriter DiagnosticsWriter => TextWriter.Synchronized(_diagnostics);
+    /// <summary>The server's log (its <c>LoggerFactory</c>): the limits' reports among others.</summary>
+    public LogCapture Log { get; } = new();
 
-    public string Diagnostics => _diagnostics.ToString();
+    public string Diagnostics => Log.Text;
 
     public IReadOnlyList<(object Request, Exception Error)> Errors => [.. _errors];
 
@@ -69,7 +68,7 @@ internal sealed class ServerProbe(Func<int, bool>? verify) : IDisposable
     {
         _errorReported.Dispose();
         _shutDown.Dispose();
-        _diagnostics.Dispose();
+        Log.Dispose();
     }
 
     private static void WaitFor(SemaphoreSlim signal, int count, string hook)

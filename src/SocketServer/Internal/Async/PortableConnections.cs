@@ -126,7 +126,7 @@ internal sealed class PortableConnections
         SslStream tls;
         try
         {
-            tls = await TlsHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), options, clientAddress, _stop.Token).ConfigureAwait(false);
+            tls = await TlsHandshake.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), options, clientAddress, _server.Diagnostics, _stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {

@@ -214,6 +214,7 @@ internal sealed class PortableServeSession : IServeSession
                 continue;
             }
 
+            _server.Diagnostics.Traffic.DatagramReceived(received);
             byte[] packet = buffer.AsSpan(0, received).ToArray();
             AcceptRequest(new DatagramRequest(packet, socket), _server.ServerAddress.Create(address));
         }

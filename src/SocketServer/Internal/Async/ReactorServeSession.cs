@@ -42,7 +42,7 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
         _exit = Stop;
         Dispatcher = new AsyncDispatcher(this);
         _tlsConnections = new PortableConnections(server, ReportHandlerFailure);
-        _group = new ReactorGroup(loopCount, "socketserver-loop", ReportLoopException);
+        _group = new ReactorGroup(loopCount, "socketserver-loop", server.Diagnostics.EventLoopFailed);
         _connections = new HashSet<ServerStreamConnection>[_group.Loops.Count];
         for (int i = 0; i < _connections.Length; i++)
         {
@@ -190,6 +190,7 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
             }
 
             address.Size = (int)addressLength;
+            _server.Diagnostics.Traffic.DatagramReceived((int)length);
             byte[] packet = new ReadOnlySpan<byte>(loop.ReadBuffer, (int)length).ToArray();
             EndPoint clientAddress = _server.ServerAddress.Create(address);
             var request = new DatagramRequest(packet, _server.Socket);
@@ -362,7 +363,7 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
         }
         catch (Exception e)
         {
-            ReportLoopException(e);
+            _server.Diagnostics.ServeLoopFailed(e);
         }
         finally
         {
@@ -397,8 +398,6 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
 
     /// <summary>Stops the loops (as the stop sequence does); for a session that failed to start.</summary>
     public void Dispose() => _group.Dispose();
-
-    private void ReportLoopException(Exception e) => ErrorReport.WriteThreadException(Console.Error, null, e);
 
     private sealed class StartWork(ReactorServeSession session, ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress) : IReactorWork
     {

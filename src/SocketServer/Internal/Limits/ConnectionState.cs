@@ -67,6 +67,12 @@ internal sealed class ConnectionState
 
     public bool WasAborted => Volatile.Read(ref _outcome) == AbortedOutcome;
 
+    /// <summary>When the connection was counted open in the metrics (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long MetricsOpenedAt { get; set; }
+
+    /// <summary>The limit that ended the connection, for the metrics' <c>error.type</c>; null when none did.</summary>
+    public string? EndingLimit => (_readFailure ?? _writeFailure)?.LimitName;
+
     /// <summary>Whether the handler is blocked in a receive (for tests that must act while it waits).</summary>
     internal bool IsReading => (Volatile.Read(ref _flags) & Reading) != 0;
 

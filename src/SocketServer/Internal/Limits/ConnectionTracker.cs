@@ -89,7 +89,11 @@ internal sealed class ConnectionTracker : IDisposable
             }
             else
             {
-                state = new ConnectionState(this, socket, clientAddress, key, Time.GetTimestamp(), _server.Diagnostics.Traffic);
+                state = new ConnectionState(this, socket, clientAddress, key, Time.GetTimestamp(), _server.Diagnostics.Traffic)
+                {
+                    // Every admitted connection is counted open here and closed in Release: the one place each happens.
+                    MetricsOpenedAt = _server.Diagnostics.ConnectionOpened(),
+                };
                 _connections.Add(socket, state);
                 if (key is not null)
                 {
@@ -136,9 +140,10 @@ internal sealed class ConnectionTracker : IDisposable
     public void Release(object request)
     {
         bool freedSlot;
+        ConnectionState? state;
         lock (_lock)
         {
-            if (!_connections.Remove(request, out ConnectionState? state))
+            if (!_connections.Remove(request, out state))
             {
                 return;
             }
@@ -164,6 +169,7 @@ internal sealed class ConnectionTracker : IDisposable
             }
         }
 
+        _server.Diagnostics.ConnectionClosed(state.MetricsOpenedAt, state.EndingLimit);
         if (freedSlot)
         {
             _server.SlotFreed();

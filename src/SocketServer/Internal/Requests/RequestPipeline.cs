@@ -93,8 +93,7 @@ internal sealed class RequestPipeline
         // Only once a request got going: a thread that cannot start (out of descriptors) is no recovery.
         if (_acceptBackoff?.PendingDelay is not null)
         {
-            // Only after a failure: formatting the address on every request would cost an allocation each.
-            _acceptBackoff.Succeeded(_server.FormattedAddress);
+            _acceptBackoff.Succeeded();
         }
     }
 
@@ -253,6 +252,7 @@ internal sealed class RequestPipeline
             return;
         }
 
+        _server.Diagnostics.HandlerError(exception);
         _server.InvokeHandleError(request, clientAddress, exception);
     }
 
@@ -284,7 +284,7 @@ internal sealed class RequestPipeline
         }
         catch (Exception hookFailure)
         {
-            ErrorReport.WriteThreadException(Console.Error, clientAddress, hookFailure);
+            _server.Diagnostics.ThreadException(clientAddress, hookFailure);
         }
     }
 
@@ -298,10 +298,14 @@ internal sealed class RequestPipeline
         {
             AcceptPaused(exception);
         }
+        else
+        {
+            _server.Diagnostics.AcceptFailed(exception);
+        }
 
         return PendingAcceptPause;
     }
 
     private void AcceptPaused(Exception exception) =>
-        (_acceptBackoff ??= new AcceptBackoff(_server.DiagnosticsWriter)).Failed(_server.FormattedAddress, exception);
+        (_acceptBackoff ??= new AcceptBackoff(_server.Diagnostics)).Failed(exception);
 }
