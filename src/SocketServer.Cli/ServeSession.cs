@@ -66,6 +66,16 @@ internal sealed class ServeSession : IDisposable
             return RunWorker(specs, protocol, mode, tls);
         }
 
+        // Checked before binding, so that a process that could not serve its first client never says it is ready.
+        try
+        {
+            DescriptorLimits.EnsureHeadroom();
+        }
+        catch (DescriptorLimitException e)
+        {
+            return Fail(ExitCodes.Address, e.Message);
+        }
+
         // Registered before binding, so that a signal arriving at any time stops the servers cleanly.
         RegisterSignals();
         List<ListenerSpec> expanded = ListenerSpec.ExpandLocalhost(specs);

@@ -84,7 +84,8 @@ internal static class ServerFactory
     };
 
     // Workers are this program started again with the same arguments; they must build the listeners in the same
-    // order (they do: the order of the options). A stop does not wait for workers: each finishes its request.
+    // order (they do: the order of the options). The stop's drain waits for busy workers and kills what is left at its
+    // end, so the close need not wait; a worker never outlives the command anyway (it exits when its parent is gone).
     private static TcpServer CreateForking(ListenerSpec listener, Func<BaseRequestHandler> handlers) => listener.Kind switch
     {
         ListenerKind.Tcp => new ForkingTcpServer(listener.EndPoint, handlers, bindAndActivate: false) { BlockOnClose = false },

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using SocketServer.Internal;
 using SocketServer.Internal.Async;
 using SocketServer.Internal.Reactor;
 using SocketServer.Internal.Requests;
@@ -37,6 +38,8 @@ public abstract partial class BaseServer
     /// </remarks>
     /// <param name="cancellationToken">Stops serving when cancelled.</param>
     /// <returns>A task that completes when serving stopped; faulted with a <see cref="ServerExitException"/> a handler threw.</returns>
+    /// <exception cref="InvalidOperationException">The server is already serving (<see cref="ServeForever()"/> or <see cref="ServeAsync"/>).</exception>
+    /// <exception cref="DescriptorLimitException">The descriptor limit leaves too few descriptors free to serve a connection.</exception>
     public Task ServeAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
@@ -45,6 +48,7 @@ public abstract partial class BaseServer
             return ServeForeverOnOwnThreadAsync(cancellationToken);
         }
 
+        DescriptorLimits.EnsureHeadroom();
         ServeRun run = BeginRun(loopThreadId: 0);
         IServeSession session;
         try

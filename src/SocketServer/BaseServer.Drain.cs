@@ -29,9 +29,9 @@ public abstract partial class BaseServer
     /// <para>
     /// The synchronous and threading stream servers drain as described, and so does a running <see cref="ServeAsync"/>:
     /// it stops accepting, its idle connections (an async handler waiting in a read helper with nothing buffered) see
-    /// the end of the stream, and once the connections are done or aborted it stops, so its task completes. A forking server only stops accepting: its
-    /// workers finish their requests by themselves (bounded by <c>MaxRequestDuration</c>), so the counts are 0.
-    /// Datagram requests are not tracked.
+    /// the end of the stream, and once the connections are done or aborted it stops, so its task completes. A forking
+    /// server stops accepting, then waits for its busy workers to finish their requests and kills (SIGKILL) those still
+    /// busy when the grace period ends: they are counted as completed or aborted. Datagram requests are not tracked.
     /// </para>
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="gracePeriod"/> is negative.</exception>
@@ -87,9 +87,12 @@ public abstract partial class BaseServer
             connections.EndDrain();
         }
 
+        // A forking server's requests run in its workers: they get what is left of the grace period.
+        (int workersCompleted, int workersAborted) = await _dispatcher.DrainAsync(this, gracePeriod - time.GetElapsedTime(started), time, cancellationToken).ConfigureAwait(false);
+
         // A request in progress that finished and then waited for another was closed as idle too: it counts as completed.
         int aborted = open.Count(static c => c.WasAborted);
-        return new DrainResult(open.Count - closedIdle - aborted, closedIdle, aborted, time.GetElapsedTime(started));
+        return new DrainResult(open.Count - closedIdle - aborted + workersCompleted, closedIdle, aborted + workersAborted, time.GetElapsedTime(started));
     }
 
     /// <summary>Ends a drained <see cref="ServeAsync"/>: what is still open is ended as when it stops; its task completes.</summary>

@@ -31,6 +31,7 @@ public abstract partial class BaseServer
     /// requested, a request that arrived meanwhile is not served (bpo-35017).
     /// </remarks>
     /// <exception cref="InvalidOperationException">The server is already serving (<see cref="ServeForever()"/> or <see cref="ServeAsync"/> on another thread).</exception>
+    /// <exception cref="DescriptorLimitException">The descriptor limit leaves too few descriptors free to serve a connection.</exception>
     public void ServeForever(TimeSpan? pollInterval)
     {
         if (_dispatcher.TryServeAsWorker(this))
@@ -38,6 +39,8 @@ public abstract partial class BaseServer
             return;
         }
 
+        // Under a descriptor limit that leaves no room for connections, refuse at once rather than fail on the first.
+        DescriptorLimits.EnsureHeadroom();
         ServeRun run = BeginRun(Environment.CurrentManagedThreadId);
         LoopWaker? waker = null;
         try

@@ -106,8 +106,16 @@ public abstract partial class BaseServer : IDisposable
         IsClosed = true;
         // The loop sees IsClosed once woken; an async session stops.
         _run?.RequestStop();
-        _dispatcher.ServerClosed(this);
-        _connections?.Dispose();
+        try
+        {
+            // A threading server joins its request threads here (ServerClose on one of them throws, after the others).
+            _dispatcher.ServerClosed(this);
+        }
+        finally
+        {
+            _connections?.Dispose();
+            _diagnostics?.Dispose();
+        }
     }
 
     /// <summary>Gets the next request from the socket, with the client's address.</summary>

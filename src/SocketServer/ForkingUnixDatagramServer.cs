@@ -51,7 +51,11 @@ public class ForkingUnixDatagramServer : UnixDatagramServer, IForkingServer
     public virtual int MaxChildren { get; set; } = 40;
 
     /// <summary>Whether <see cref="TcpServer.ServerClose"/> waits for every worker to finish; <see langword="true"/> by default.</summary>
-    /// <remarks>May be overridden.</remarks>
+    /// <remarks>
+    /// May be overridden. Either way the close tells idle workers to exit and busy ones to exit after their request.
+    /// When it is false the close waits for nothing; no worker outlives this process, though: a worker whose parent is
+    /// gone exits at once.
+    /// </remarks>
     public virtual bool BlockOnClose { get; set; } = true;
 
     /// <summary>

@@ -37,7 +37,9 @@ public class ThreadingTcpServer : TcpServer, IThreadingServer
     /// </summary>
     /// <remarks>
     /// May be overridden. When it is false threads are not tracked at all. A handler blocked on an idle client
-    /// makes a blocking close wait as long.
+    /// makes a blocking close wait as long. A close called from a request thread (a handler calling
+    /// <c>ServerClose()</c>) waits for the other request threads, then throws <see cref="InvalidOperationException"/>
+    /// rather than wait for itself, as Python raises there; the socket is already closed by then.
     /// </remarks>
     public virtual bool BlockOnClose { get; set; } = true;
 

@@ -128,6 +128,30 @@ public sealed class DescriptorLimitTests
         Assert.DoesNotContain("Exception", server.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("sync")]
+    [InlineData("threading")]
+    [InlineData("async")]
+    [InlineData("forking")]
+    public void ALimitThatLeavesNoRoomForConnectionsIsRefusedBeforeTheReadyLine(string mode)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Skip("the descriptor check counts /proc/self/fd (Linux)");
+        }
+
+        // The runtime alone holds about 46 descriptors before binding and some 20 more once it has served a client:
+        // under 64 every mode used to print its ready line and then fail on the first connection.
+        string prlimit = Tools.Require("prlimit");
+        using ChildProcess server = ChildProcess.Start(prlimit, ["--nofile=64:64", CliProcess.DotnetHost, CliProcess.DllPath, "serve", "echo", "--tcp", "127.0.0.1:0", "--mode", mode]);
+        // Returns at a ready line, or when standard output ends with the process.
+        string stdout = server.WaitForStdout(static o => o.Contains('\n', StringComparison.Ordinal));
+        Assert.Equal(string.Empty, stdout);
+        Assert.Equal(2, server.WaitForExit());
+        string line = Assert.Single(server.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches(@"^socketserver: The descriptor limit \(ulimit -n\) is 64 and this process already holds \d+, leaving \d+ for connections \(serving needs at least 32\); raise it \(ulimit -n 1024\) and start again\.$", line);
+    }
+
     private static int OpenDescriptors(int pid) => Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Count();
 
     private static bool Echoes(Socket client, ReadOnlySpan<byte> line, bool dispose = false)

@@ -186,31 +186,4 @@ public sealed class ForkingParentTests
             worker.Kill();
         }
     }
-
-    private sealed class RecordingForkingServer(Func<ProcessStartInfo> workerStart)
-        : ForkingTcpServer(s_loopback, () => new StreamRequestHandler())
-    {
-        private readonly List<ChildProcessFailure> _failures = [];
-
-        public IReadOnlyList<ChildProcessFailure> Failures
-        {
-            get
-            {
-                lock (_failures)
-                {
-                    return [.. _failures];
-                }
-            }
-        }
-
-        public override Func<ProcessStartInfo>? WorkerStartInfo => workerStart;
-
-        protected override void HandleChildFailure(ChildProcessFailure failure)
-        {
-            lock (_failures)
-            {
-                _failures.Add(failure);
-            }
-        }
-    }
 }

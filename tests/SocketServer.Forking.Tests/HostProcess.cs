@@ -104,6 +104,13 @@ internal sealed partial class HostProcess : IDisposable
     /// </summary>
     public IReadOnlyList<string> UntakenLines() => [.. _seen];
 
+    /// <summary>Kills the parent alone with SIGKILL (not its workers, unlike <see cref="Dispose"/>) and waits for it.</summary>
+    public void KillParentOnly()
+    {
+        _process.Kill(entireProcessTree: false);
+        Assert.True(_process.WaitForExit(Deadline), "the host did not die of SIGKILL");
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

@@ -14,6 +14,7 @@ public sealed class PublicSurfaceTests
         "SocketServer.ConnectionLimitException",
         "SocketServer.DatagramRequest",
         "SocketServer.DatagramRequestHandler",
+        "SocketServer.DescriptorLimitException",
         "SocketServer.DrainResult",
         "SocketServer.ForkingTcpServer",
         "SocketServer.ForkingTcpServer`1",

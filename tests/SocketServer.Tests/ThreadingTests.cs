@@ -120,6 +120,74 @@ public sealed class ThreadingTests
         runner.Stop();
     }
 
+    [Fact]
+    public void ServerCloseFromARequestThreadWaitsForTheOthersThenThrowsInsteadOfJoiningItself()
+    {
+        // CPython's _Threads.join raises "cannot join current thread" there; joining itself would never return, so
+        // the request would never be shut down and, with foreground threads, the process could not exit.
+        var log = new HookLog();
+        using var blocking = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        using var closing = new ManualResetEventSlim();
+        int closeThrew = 0;
+        var blockerSawCloseThrow = new TaskCompletionSource<bool>();
+        RecordingThreadingTcpServer? server = null;
+        server = new RecordingThreadingTcpServer(log, () => new CommandHandler(line =>
+        {
+            if (line == "block")
+            {
+                blocking.Set();
+                release.Wait(TestTimeouts.Long);
+                blockerSawCloseThrow.SetResult(Volatile.Read(ref closeThrew) == 1);
+                return;
+            }
+
+            closing.Set();
+            try
+            {
+                server!.ServerClose();
+            }
+            catch (InvalidOperationException)
+            {
+                Volatile.Write(ref closeThrew, 1);
+                throw;
+            }
+        }));
+        var loop = new Thread(() => server.ServeForever(TimeSpan.FromMilliseconds(10))) { IsBackground = true };
+        loop.Start();
+        try
+        {
+            using Socket blocker = Clients.ConnectStream(server.ServerAddress);
+            blocker.Send("block\n"u8);
+            Assert.True(blocking.Wait(TestTimeouts.Long));
+            using Socket closer = Clients.ConnectStream(server.ServerAddress);
+            closer.Send("close\n"u8);
+            Assert.True(closing.Wait(TestTimeouts.Long));
+            release.Set();
+
+            // The request that called ServerClose goes the ordinary way: HandleError, then ShutdownRequest (EOF).
+            Assert.Empty(Clients.ReceiveToEnd(closer));
+            Assert.Empty(Clients.ReceiveToEnd(blocker));
+            Assert.True(blockerSawCloseThrow.Task.Wait(TestTimeouts.Long));
+            Assert.False(blockerSawCloseThrow.Task.Result, "ServerClose threw before the other request thread finished");
+            var error = Assert.IsType<InvalidOperationException>(Assert.Single(log.Errors));
+            Assert.Contains("request thread", error.Message, StringComparison.Ordinal);
+            Assert.True(loop.Join(TestTimeouts.Long), "ServeForever did not return after ServerClose");
+        }
+        finally
+        {
+            // From another thread the close waits for the request thread that could not wait for itself, and returns.
+            Assert.True(Task.Run(server.ServerClose).Wait(TestTimeouts.Long), "ServerClose from the test thread did not return");
+        }
+
+        Assert.Equal(0, server.TrackedThreadCount);
+    }
+
+    private sealed class CommandHandler(Action<string> run) : StreamRequestHandler
+    {
+        protected override void Handle() => run(System.Text.Encoding.ASCII.GetString(RFile.ReadLine()).TrimEnd('\n'));
+    }
+
     private sealed class BlockingHandler(ManualResetEventSlim release, Action? onFinish) : BaseRequestHandler
     {
         protected override void Handle()

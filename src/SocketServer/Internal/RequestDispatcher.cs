@@ -37,6 +37,15 @@ internal abstract class RequestDispatcher
     {
     }
 
+    /// <summary>
+    /// The dispatcher's part of a graceful drain (<see cref="BaseServer.ShutdownAsync"/>), once the loop has stopped:
+    /// requests it runs out of the server's sight (a forking server's workers) may finish within
+    /// <paramref name="grace"/>; what is left is then aborted.
+    /// </summary>
+    /// <returns>How many such requests completed and how many were aborted; (0, 0) by default.</returns>
+    public virtual Task<(int Completed, int Aborted)> DrainAsync(BaseServer server, TimeSpan grace, TimeProvider time, CancellationToken token) =>
+        Task.FromResult((0, 0));
+
     /// <summary>Called once per loop iteration.</summary>
     public virtual void ServiceActions(BaseServer server)
     {

@@ -33,7 +33,12 @@ internal sealed class ThreadSet
         }
     }
 
-    /// <summary>Takes every tracked thread and waits for each to finish.</summary>
+    /// <summary>
+    /// Takes every tracked thread and waits for each to finish. Called from one of them (a handler calling
+    /// <c>ServerClose</c>), it waits for all the others, then throws instead of waiting for itself, which would never
+    /// return: CPython raises "cannot join current thread" there.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The calling thread is one of the tracked request threads.</exception>
     public void Join()
     {
         List<Thread> threads;
@@ -43,13 +48,33 @@ internal sealed class ThreadSet
             _threads = [];
         }
 
+        Thread current = Thread.CurrentThread;
+        bool joiningItself = false;
         foreach (Thread thread in threads)
         {
-            // A thread whose Start failed was never run; there is nothing to wait for.
-            if ((thread.ThreadState & ThreadState.Unstarted) == 0)
+            if (thread == current)
             {
+                joiningItself = true;
+            }
+            else if ((thread.ThreadState & ThreadState.Unstarted) == 0)
+            {
+                // A thread whose Start failed was never run; there is nothing to wait for.
                 thread.Join();
             }
+        }
+
+        if (joiningItself)
+        {
+            lock (_lock)
+            {
+                // Still running: a later close from another thread must wait for it.
+                _threads.Add(current);
+            }
+
+            throw new InvalidOperationException(
+                "ServerClose() was called from one of the server's own request threads, which cannot wait for itself to finish. " +
+                "The socket is closed and the other request threads have finished; call ServerClose() from another thread, " +
+                "for example after ServeForever() returns, to wait for this one too.");
         }
     }
 }

@@ -13,11 +13,27 @@ internal sealed class ChildWorker(Process process, Socket channel) : IDisposable
 
     public int Pid { get; } = process.Id;
 
+    // Volatile: a drain reads them from its own thread, without the dispatcher's lock, to know which workers to kill.
+    private volatile bool _busy;
+    private volatile bool _gone;
+    private volatile bool _abortedByDrain;
+
     /// <summary>Whether a request was handed over and its status has not come back yet.</summary>
-    public bool Busy { get; private set; }
+    public bool Busy
+    {
+        get => _busy;
+        private set => _busy = value;
+    }
 
     /// <summary>Whether the channel reached its end: the process exited or closed it.</summary>
-    public bool Gone { get; private set; }
+    public bool Gone
+    {
+        get => _gone;
+        private set => _gone = value;
+    }
+
+    /// <summary>Whether a drain killed it because its grace period ended before the request did.</summary>
+    public bool AbortedByDrain => _abortedByDrain;
 
     public int RequestsStarted { get; private set; }
 
@@ -25,16 +41,20 @@ internal sealed class ChildWorker(Process process, Socket channel) : IDisposable
 
     public long RequestStartedAt { get; private set; }
 
+    /// <summary>Whether the current (or last) request is a connection rather than a datagram.</summary>
+    public bool ServesConnection { get; private set; }
+
     /// <summary>Whether the channel's sending side was closed: the worker exits after its current request.</summary>
     public bool Retired { get; private set; }
 
     /// <summary>Whether the parent killed it for exceeding the request time limit.</summary>
     public bool KilledForTime { get; private set; }
 
-    public void StartRequest(EndPoint? client)
+    public void StartRequest(EndPoint? client, bool connection)
     {
         Busy = true;
         CurrentClient = client;
+        ServesConnection = connection;
         RequestStartedAt = Stopwatch.GetTimestamp();
         RequestsStarted++;
     }
@@ -100,15 +120,23 @@ internal sealed class ChildWorker(Process process, Socket channel) : IDisposable
         Kill();
     }
 
+    /// <summary>Kills a worker still busy when a drain's grace period ended. Safe without the dispatcher's lock.</summary>
+    public void AbortForDrain()
+    {
+        _abortedByDrain = true;
+        Kill();
+    }
+
     public void Kill()
     {
         try
         {
+            // Our own child: its pid cannot be reused before this Process has seen it exit, so no stranger is killed.
             Process.Kill();
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
         {
-            // Already exited.
+            // Already exited, or already reaped and disposed (a drain may race the loop's reaping).
         }
     }
 

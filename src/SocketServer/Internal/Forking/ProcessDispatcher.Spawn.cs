@@ -91,6 +91,7 @@ internal sealed partial class ProcessDispatcher
                 channel.Send(ChannelMessages.Welcome(server.ServerAddress));
                 var worker = new ChildWorker(process, channel);
                 _workers.Add(worker);
+                _liveWorkers = [.. _workers];
                 connected ??= worker;
                 continue;
             }

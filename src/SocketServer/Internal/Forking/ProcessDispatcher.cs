@@ -16,6 +16,10 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
     private readonly int _ordinal = Interlocked.Increment(ref s_nextOrdinal) - 1;
     private readonly Lock _lock = new();
     private readonly List<ChildWorker> _workers = [];
+
+    // A copy of _workers, replaced on every change, for a drain that must not wait for the lock (the loop may hold it
+    // while it waits for busy workers, which only the drain's kill would end).
+    private volatile ChildWorker[] _liveWorkers = [];
     private bool _everSpawned;
 
     public ProcessDispatcher()
@@ -89,7 +93,7 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
                 DescriptorPassing.Send(worker.Channel, message, descriptor);
             }
 
-            worker.StartRequest(clientAddress);
+            worker.StartRequest(clientAddress, kind == ChannelMessages.StreamRequest);
             if (settings.RequestsPerChild > 0 && worker.RequestsStarted >= settings.RequestsPerChild)
             {
                 worker.Retire();
@@ -127,7 +131,8 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
         lock (_lock)
         {
             Reap(settings);
-            while (_workers.Count(w => w.Busy) >= Math.Max(1, settings.MaxChildren))
+            // Closing never waits for a free slot: a close with BlockOnClose off must not wait at all.
+            while (!closing && _workers.Count(w => w.Busy) >= Math.Max(1, settings.MaxChildren))
             {
                 WaitForChannels(_workers.Where(w => w.Busy), settings);
                 Reap(settings);
@@ -210,6 +215,7 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
             }
 
             _workers.RemoveAt(i);
+            _liveWorkers = [.. _workers];
             ReportIfAbnormal(worker, settings);
             worker.Dispose();
         }
@@ -227,6 +233,7 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
         string? reason = worker switch
         {
             { KilledForTime: true } => "was killed after exceeding the request time limit",
+            { AbortedByDrain: true, Busy: true } => "was killed when the drain's grace period ended before its request did",
             { Busy: true } => "died before finishing its request",
             _ when exitCode is not (0 or 1) => "exited abnormally",
             _ => null,

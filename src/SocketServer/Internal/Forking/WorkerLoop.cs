@@ -16,6 +16,7 @@ internal static class WorkerLoop
     {
         using var channel = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
         channel.Connect(new UnixDomainSocketEndPoint(role.ControlPath));
+        ParentWatch.Start(channel);
         channel.Send(ChannelMessages.Hello(role.Token, Environment.ProcessId));
         byte[] buffer = new byte[ChannelMessages.MaxMessageSize];
         int read = channel.Receive(buffer);
