@@ -137,11 +137,16 @@ public sealed class ServeCommandTests
         byte[] buffer = new byte[5];
         Assert.Equal(5, idle.Receive(buffer));
 
-        // The handler waits for the client's next bytes: it is idle, so the drain closes it at once (no 30 s wait).
+        // The client is idle, so the drain closes its connection at once (no 30 s wait) and aborts nothing. Whether it
+        // counts it as closed idle or as a request completed depends on whether the handler was already back in its
+        // read when the signal came, or still returning from its send (it then finishes that request, goes back to
+        // reading and is closed there): nothing outside the process can tell these apart, and both are right.
         cli.Process.Signal(Signals.SIGTERM);
         Assert.Equal(0, idle.Receive(buffer));
         Assert.Equal(0, cli.Process.WaitForExit());
-        Assert.EndsWith("drained: 0 completed, 1 closed idle, 0 aborted\n", cli.Process.Stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Matches(
+            @"drained: (0 completed, 1 closed idle|1 completed, 0 closed idle), 0 aborted\n$",
+            cli.Process.Stdout.ReplaceLineEndings("\n"));
         Assert.Equal("", cli.Process.Stderr);
     }
 
