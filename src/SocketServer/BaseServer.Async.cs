@@ -48,7 +48,7 @@ public abstract partial class BaseServer
             return ServeForeverOnOwnThreadAsync(cancellationToken);
         }
 
-        DescriptorLimits.EnsureHeadroom();
+        DescriptorLimits.EnsureHeadroom(DescriptorLimits.ServingHeadroom);
         ServeRun run = BeginRun(loopThreadId: 0);
         IServeSession session;
         try

@@ -40,7 +40,7 @@ public abstract partial class BaseServer
         }
 
         // Under a descriptor limit that leaves no room for connections, refuse at once rather than fail on the first.
-        DescriptorLimits.EnsureHeadroom();
+        DescriptorLimits.EnsureHeadroom(DescriptorLimits.ServingHeadroom);
         ServeRun run = BeginRun(Environment.CurrentManagedThreadId);
         LoopWaker? waker = null;
         try

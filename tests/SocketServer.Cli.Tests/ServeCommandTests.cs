@@ -188,7 +188,7 @@ public sealed class ServeCommandTests
         Assert.Equal(2, stderr.Length);
         Assert.Matches(@"^socketserver: a second SIG(TERM|INT) cut the drain short: requests still in progress are aborted now\.$", stderr[0]);
         Assert.Matches(
-            $@"^socketserver: aborted the connection from {Regex.Escape(client.LocalEndPoint!.ToString()!)}: The server is shutting down and its drain was cut short after [0-9.]+ s \(of a 30 s grace period\) before this request finished\.$",
+            $@"^socketserver: tcp://{Regex.Escape(address.EndPoint.ToString()!)}: aborted the connection from {Regex.Escape(client.LocalEndPoint!.ToString()!)}: The server is shutting down and its drain was cut short after [0-9.]+ s \(of a 30 s grace period\) before this request finished\.$",
             stderr[1]);
         Assert.EndsWith("drained: 0 completed, 0 closed idle, 1 aborted\n", cli.Process.Stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }

@@ -20,6 +20,14 @@ internal static partial class DescriptorLimits
     /// </summary>
     public const int Headroom = 32;
 
+    /// <summary>
+    /// Descriptors that must be free when a serve loop starts (<c>ServeForever</c>, <c>ServeAsync</c>): binding has
+    /// loaded its share by then (the CLI's process holds about 60 under <c>ulimit -n 80</c>, up from 46 before binding),
+    /// so the first requests need about half of <see cref="Headroom"/>. Checking the full headroom there refused
+    /// servers that the CLI's own check (before binding) had let through, and that do serve.
+    /// </summary>
+    public const int ServingHeadroom = 16;
+
     private const int RlimitNofileLinux = 7;
     private const int RlimitNofileBsd = 8;
     private const ulong Infinity = ulong.MaxValue;
@@ -42,8 +50,9 @@ internal static partial class DescriptorLimits
     /// descriptors while loading an assembly or starting a thread. Linux only (it counts <c>/proc/self/fd</c>);
     /// elsewhere, or with no limit, it does nothing.
     /// </summary>
+    /// <param name="headroom">How many must be free: <see cref="Headroom"/> before binding, <see cref="ServingHeadroom"/> when a serve loop starts.</param>
     /// <exception cref="DescriptorLimitException">Too few descriptors are left.</exception>
-    public static void EnsureHeadroom()
+    public static void EnsureHeadroom(int headroom = Headroom)
     {
         if (!OperatingSystem.IsLinux() || TryGetSoftLimit() is not { } limit || limit == Infinity)
         {
@@ -51,9 +60,9 @@ internal static partial class DescriptorLimits
         }
 
         long open = CountOpen(limit);
-        if ((long)Math.Min(limit, long.MaxValue) - open < Headroom)
+        if ((long)Math.Min(limit, long.MaxValue) - open < headroom)
         {
-            throw new DescriptorLimitException(limit, open, Headroom);
+            throw new DescriptorLimitException(limit, open, headroom);
         }
     }
 
