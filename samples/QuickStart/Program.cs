@@ -5,7 +5,6 @@ using SocketServer;
 
 int port = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10001;
 using var server = new ThreadingTcpServer<EchoHandler>(new IPEndPoint(IPAddress.Loopback, port));
-Console.WriteLine($"Echo server on tcp://{server.ServerAddress}");
 
 // Ctrl-C and SIGTERM stop the loop, and the program exits with 0. Shutdown() waits for ServeForever() to return,
 // so it must not run on the loop's thread: the handler hands it to the thread pool.
@@ -17,6 +16,8 @@ void Stop(PosixSignalContext context)
 
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+// Said once the signals are handled: a script that stops the server as soon as it reads this line gets exit code 0.
+Console.WriteLine($"Echo server on tcp://{server.ServerAddress}");
 server.ServeForever();
 
 // One handler per connection, each on its own thread: send every line back until the client closes.
