@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal;
 using SocketServer.Internal.Async;
+using SocketServer.Internal.Dispatch;
 using SocketServer.Internal.Reactor;
 using SocketServer.Internal.Requests;
 
@@ -135,7 +136,7 @@ public abstract partial class BaseServer
     internal ReactorServeSession? ReactorSession => _run?.Session as ReactorServeSession;
 
     /// <summary>The dispatcher in effect: the run's async one while <see cref="ServeAsync"/> runs.</summary>
-    internal Internal.RequestDispatcher ActiveDispatcher => _run?.Session?.Dispatcher ?? _dispatcher;
+    internal Internal.Dispatch.RequestDispatcher ActiveDispatcher => _run?.Session?.Dispatcher ?? _dispatcher;
 
     /// <summary>Called by an async session when it has stopped: the server may serve again, and Shutdown() returns.</summary>
     internal void EndAsyncRun(ServeRun run) => EndRun(run);

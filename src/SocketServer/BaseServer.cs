@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal;
+using SocketServer.Internal.Dispatch;
 using SocketServer.Internal.Requests;
 
 namespace SocketServer;

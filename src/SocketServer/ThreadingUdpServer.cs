@@ -1,5 +1,6 @@
 using System.Net;
 using SocketServer.Internal;
+using SocketServer.Internal.Dispatch;
 
 namespace SocketServer;
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal;
+using SocketServer.Internal.Dispatch;
+using SocketServer.Internal.Unix;
 
 namespace SocketServer;
 

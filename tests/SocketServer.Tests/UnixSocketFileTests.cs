@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.Versioning;
 using SocketServer.Internal;
+using SocketServer.Internal.Unix;
 using SocketServer.Protocols;
 using SocketServer.Tests.Infrastructure;
 

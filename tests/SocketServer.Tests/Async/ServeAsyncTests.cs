@@ -187,7 +187,7 @@ public sealed class ServeAsyncTests : IDisposable
 
         // The event that proves back-pressure: the server's output filled up, its handler waits in FlushAsync, its
         // input filled up, and the connection stopped reading from the socket. Without it this never happens.
-        Internal.Async.ReactorServeSession session = server.ReactorSession!;
+        Internal.Reactor.ReactorServeSession session = server.ReactorSession!;
         Internal.Reactor.EventLoop loop = session.Group.Loops[0];
         while (!await OnLoopAsync(loop, () => session.ConnectionsOf(0).Any(c => c.IsReadPaused)))
         {

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using SocketServer.Internal.Dispatch;
 using SocketServer.Internal.Limits;
 using SocketServer.Tests.Infrastructure;
 

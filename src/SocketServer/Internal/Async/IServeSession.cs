@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using SocketServer.Internal.Dispatch;
 
 namespace SocketServer.Internal.Async;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using SocketServer.Internal.Dispatch;
 
 namespace SocketServer.Internal.Forking;
 

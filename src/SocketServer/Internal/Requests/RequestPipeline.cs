@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal.Async;
+using SocketServer.Internal.Dispatch;
 
 namespace SocketServer.Internal.Requests;
 

@@ -1,4 +1,5 @@
-namespace SocketServer.Internal;
+using SocketServer.Internal;
+namespace SocketServer.Internal.Unix;
 
 /// <summary>What a path names, from the S_IFMT bits of its mode; only the kinds the binder treats differently.</summary>
 internal enum UnixFileKind

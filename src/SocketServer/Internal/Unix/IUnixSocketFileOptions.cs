@@ -1,4 +1,5 @@
-namespace SocketServer.Internal;
+using SocketServer.Internal;
+namespace SocketServer.Internal.Unix;
 
 /// <summary>The opt-in socket-file settings both Unix servers declare; <see cref="UnixSocketBinder"/> reads them.</summary>
 internal interface IUnixSocketFileOptions

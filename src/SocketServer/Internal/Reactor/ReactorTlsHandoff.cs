@@ -1,6 +1,7 @@
+using SocketServer.Internal.Async;
 using SocketServer.Internal.Reactor;
 
-namespace SocketServer.Internal.Async;
+namespace SocketServer.Internal.Reactor;
 
 /// <summary>
 /// One STARTTLS move of a reactor connection off its loop, posted to the loop (the connection's state is the loop

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using SocketServer.Internal;
 
-namespace SocketServer.Internal;
+namespace SocketServer.Internal.Unix;
 
 /// <summary>
 /// What <c>lstat</c> would say of a path: its kind, the device and inode that identify it, and its group.

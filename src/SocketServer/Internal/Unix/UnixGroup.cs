@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using SocketServer.Internal;
 
-namespace SocketServer.Internal;
+namespace SocketServer.Internal.Unix;
 
 /// <summary>Gives a socket file a group, as <c>chown :group path</c> does; Linux only.</summary>
 internal static class UnixGroup

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
+using SocketServer.Internal;
 
-namespace SocketServer.Internal;
+namespace SocketServer.Internal.Unix;
 
 /// <summary>Keeps a Unix socket's file on disk after the server closes, as Python does.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA1816", Justification = "The binding socket must never run its unlinking clean-up; its handle lives on in the serving socket.")]

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using SocketServer.Internal.Async;
 using SocketServer.Internal.Requests;
 
-namespace SocketServer.Internal.Async;
+namespace SocketServer.Internal.Dispatch;
 
 /// <summary>
 /// <c>ProcessRequest</c> under <see cref="BaseServer.ServeAsync"/>, on either transport: it builds the handler to see

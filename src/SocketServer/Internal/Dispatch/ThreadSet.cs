@@ -1,4 +1,5 @@
-namespace SocketServer.Internal;
+using SocketServer.Internal;
+namespace SocketServer.Internal.Dispatch;
 
 /// <summary>
 /// Python's <c>_Threads</c>: the non-daemon request threads a server must join on close. Each append first

@@ -1,6 +1,7 @@
 using System.Net;
+using SocketServer.Internal;
 
-namespace SocketServer.Internal;
+namespace SocketServer.Internal.Dispatch;
 
 /// <summary>Python's plain <c>BaseServer.process_request</c>: finish the request, then shut it down, in the loop's thread.</summary>
 internal sealed class SynchronousDispatcher : RequestDispatcher

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using SocketServer.Internal;
 
-namespace SocketServer.Internal;
+namespace SocketServer.Internal.Unix;
 
 /// <summary>
 /// The opt-in socket-file handling shared by <see cref="UnixStreamServer"/> and <see cref="UnixDatagramServer"/>:

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using SocketServer.Internal.Async;
+using SocketServer.Internal.Dispatch;
 using SocketServer.Internal.Limits;
 using SocketServer.Internal.Reactor;
 using SocketServer.Internal.Requests;
 
-namespace SocketServer.Internal.Async;
+namespace SocketServer.Internal.Reactor;
 
 /// <summary>
 /// One run of <see cref="BaseServer.ServeAsync"/> on the reactor: the event loops, the listening socket registered

@@ -1,7 +1,8 @@
 using System.Net;
+using SocketServer.Internal;
 using SocketServer.Internal.Requests;
 
-namespace SocketServer.Internal;
+namespace SocketServer.Internal.Dispatch;
 
 /// <summary>Python's <c>ThreadingMixIn</c>: one new dedicated thread per request.</summary>
 internal sealed class ThreadingDispatcher : RequestDispatcher

@@ -1,4 +1,5 @@
-namespace SocketServer.Internal;
+using SocketServer.Internal;
+namespace SocketServer.Internal.Dispatch;
 
 /// <summary>
 /// A threading server could not start a thread for a request. On Linux, .NET reports a process out of descriptors this

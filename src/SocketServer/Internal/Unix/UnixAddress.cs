@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using SocketServer.Internal;
 
-namespace SocketServer.Internal;
+namespace SocketServer.Internal.Unix;
 
 /// <summary>Tells a Linux abstract name from a file-system path in a <see cref="UnixDomainSocketEndPoint"/>.</summary>
 /// <remarks>

@@ -1,4 +1,5 @@
-namespace SocketServer.Internal;
+using SocketServer.Internal;
+namespace SocketServer.Internal.Dispatch;
 
 /// <summary>The settings of Python's <c>ThreadingMixIn</c> that every threading server exposes.</summary>
 internal interface IThreadingServer

@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using SocketServer.Internal.Async;
+using SocketServer.Internal.Dispatch;
 using SocketServer.Internal.Limits;
 using SocketServer.Internal.Reactor;
 
-namespace SocketServer.Internal.Async;
+namespace SocketServer.Internal.Reactor;
 
 /// <summary>
 /// An accepted connection served by an <see cref="AsyncStreamRequestHandler"/> on the reactor. When the handler

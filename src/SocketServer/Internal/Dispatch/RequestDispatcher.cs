@@ -1,6 +1,7 @@
 using System.Net;
+using SocketServer.Internal;
 
-namespace SocketServer.Internal;
+namespace SocketServer.Internal.Dispatch;
 
 /// <summary>
 /// How a server runs a verified request: the part of Python's mix-ins that overrides <c>process_request</c>,

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
+using SocketServer.Internal;
 
-namespace SocketServer.Internal;
+namespace SocketServer.Internal.Unix;
 
 /// <summary>Asks a socket file whether anyone owns it, by connecting to it without blocking and sending nothing.</summary>
 internal static class UnixSocketProbe
