@@ -43,58 +43,36 @@ public class ForkingUnixDatagramServer : UnixDatagramServer, IForkingServer
     {
     }
 
-    /// <summary>How long <see cref="BaseServer.HandleRequest"/> waits: 300 seconds, so callers that loop on it reap workers at least that often.</summary>
+    /// <inheritdoc cref="ForkingTcpServer.Timeout"/>
     public override TimeSpan? Timeout { get; set; } = TimeSpan.FromSeconds(300);
 
-    /// <summary>The most requests served at once; 40 by default, as Python's <c>max_children</c>.</summary>
-    /// <remarks>May be overridden. As in Python, the limit is enforced when children are collected, after each request.</remarks>
+    /// <inheritdoc cref="ForkingTcpServer.MaxChildren"/>
     public virtual int MaxChildren { get; set; } = 40;
 
-    /// <summary>Whether <see cref="TcpServer.ServerClose"/> waits for every worker to finish; <see langword="true"/> by default.</summary>
-    /// <remarks>
-    /// May be overridden. Either way the close tells idle workers to exit and busy ones to exit after their request.
-    /// When it is false the close waits for nothing; no worker outlives this process, though: a worker whose parent is
-    /// gone exits at once.
-    /// </remarks>
+    /// <inheritdoc cref="ForkingTcpServer.BlockOnClose"/>
     public virtual bool BlockOnClose { get; set; } = true;
 
-    /// <summary>
-    /// How many requests a worker serves before it exits: 1 (the default) gives each request a fresh process, as fork
-    /// does; more keeps workers warm, as Apache's prefork does; 0 for no limit.
-    /// </summary>
-    /// <remarks>May be overridden. Read when each request is handed over.</remarks>
+    /// <inheritdoc cref="ForkingTcpServer.RequestsPerChild"/>
     public virtual int RequestsPerChild { get; set; } = 1;
 
-    /// <summary>How many idle workers to keep started ahead of requests, so a request need not wait for a process start; 0 by default.</summary>
-    /// <remarks>May be overridden. <see cref="BaseServer.ServiceActions"/> starts spares without waiting for them; they join the pool when they connect.</remarks>
+    /// <inheritdoc cref="ForkingTcpServer.SpareWorkers"/>
     public virtual int SpareWorkers { get; set; }
 
-    /// <summary>The longest a worker may spend on one request before it is killed; <see langword="null"/> (the default) for no limit.</summary>
-    /// <remarks>May be overridden. Checked whenever children are collected, at least once per poll interval.</remarks>
+    /// <inheritdoc cref="ForkingTcpServer.MaxRequestDuration"/>
     public virtual TimeSpan? MaxRequestDuration { get; set; }
 
-    /// <summary>How to start a worker; <see langword="null"/> (the default) starts this program again with the same arguments.</summary>
-    /// <remarks>
-    /// May be overridden. The library adds the environment variable that gives the process its worker role. In a
-    /// program started this way, the first forking server it builds is the worker's.
-    /// </remarks>
+    /// <inheritdoc cref="ForkingTcpServer.WorkerStartInfo"/>
     public virtual Func<ProcessStartInfo>? WorkerStartInfo { get; set; }
 
-    /// <summary>The process ids of the live workers; <see langword="null"/> until the first was started, as in Python.</summary>
+    /// <inheritdoc cref="ForkingTcpServer.ActiveChildren"/>
     public IReadOnlyCollection<int>? ActiveChildren => Forking.ActiveChildren;
 
     private ProcessDispatcher Forking => (ProcessDispatcher)Dispatcher;
 
-    /// <summary>Reaps finished workers and waits while <see cref="MaxChildren"/> requests are in progress; Python's <c>collect_children</c>.</summary>
-    /// <param name="blocking">Whether to wait for every worker to finish.</param>
+    /// <inheritdoc cref="ForkingTcpServer.CollectChildren(bool)"/>
     public void CollectChildren(bool blocking = false) => Forking.CollectChildren(this, blocking);
 
-    /// <summary>
-    /// Reports a worker that died, was killed, or exited abnormally; by default logs one Warning line (event 400) to
-    /// <see cref="BaseServer.LoggerFactory"/>, or to standard error without one.
-    /// </summary>
-    /// <param name="failure">What happened.</param>
-    /// <remarks>May be overridden. The server goes on serving.</remarks>
+    /// <inheritdoc cref="ForkingTcpServer.HandleChildFailure(ChildProcessFailure)"/>
     protected virtual void HandleChildFailure(ChildProcessFailure failure) => Diagnostics.WorkerFailed(failure);
 
     void IForkingServer.ReportChildFailure(ChildProcessFailure failure) => HandleChildFailure(failure);

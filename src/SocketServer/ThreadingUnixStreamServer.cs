@@ -36,23 +36,10 @@ public class ThreadingUnixStreamServer : UnixStreamServer, IThreadingServer
     {
     }
 
-    /// <summary>
-    /// Whether request threads are background threads, which neither keep the process alive nor are waited for by
-    /// <see cref="TcpServer.ServerClose"/>. <see langword="false"/> by default, as Python's <c>daemon_threads</c>.
-    /// </summary>
-    /// <remarks>May be overridden. Read when each request thread starts.</remarks>
+    /// <inheritdoc cref="ThreadingTcpServer.DaemonThreads"/>
     public virtual bool DaemonThreads { get; set; }
 
-    /// <summary>
-    /// Whether <see cref="TcpServer.ServerClose"/> waits for the non-background request threads.
-    /// <see langword="true"/> by default, as Python's <c>block_on_close</c>.
-    /// </summary>
-    /// <remarks>
-    /// May be overridden. When it is false threads are not tracked at all. A handler blocked on an idle client
-    /// makes a blocking close wait as long. A close called from a request thread (a handler calling
-    /// <c>ServerClose()</c>) waits for the other request threads, then throws <see cref="InvalidOperationException"/>
-    /// rather than wait for itself, as Python raises there; the socket is already closed by then.
-    /// </remarks>
+    /// <inheritdoc cref="ThreadingTcpServer.BlockOnClose"/>
     public virtual bool BlockOnClose { get; set; } = true;
 
     internal int TrackedThreadCount => ((ThreadingDispatcher)Dispatcher).TrackedThreadCount;
