@@ -45,7 +45,6 @@ internal sealed class OptionsValidator(IEnumerable<ServerRegistration> registrat
         if (options.Endpoints.Count == 0)
         {
             failures.Add($"{prefix}:Endpoints: the server has no endpoint; add one, such as \"tcp://127.0.0.1:10001\".");
-            return parsed;
         }
 
         bool hasHandler = registration.StreamHandler is not null || registration.DatagramHandler is not null;
@@ -53,6 +52,7 @@ internal sealed class OptionsValidator(IEnumerable<ServerRegistration> registrat
         {
             failures.Add($"{prefix}: the server has no handler; add one with AddSocketServer<THandler>(\"{registration.Name}\") or UseHandler<THandler>().");
         }
+
 
         for (int i = 0; i < options.Endpoints.Count; i++)
         {
