@@ -53,7 +53,6 @@ internal sealed class OptionsValidator(IEnumerable<ServerRegistration> registrat
             failures.Add($"{prefix}: the server has no handler; add one with AddSocketServer<THandler>(\"{registration.Name}\") or UseHandler<THandler>().");
         }
 
-
         for (int i = 0; i < options.Endpoints.Count; i++)
         {
             string value = options.Endpoints[i];
