@@ -57,17 +57,21 @@ public class AsyncDatagramRequestHandler : BaseRequestHandler
     }
 
     /// <summary>
-    /// Runs <see cref="HandleAsync"/>: started on the event loop under <see cref="BaseServer.ServeAsync"/> (its failure,
-    /// if it completes later, goes to <see cref="BaseServer.HandleError"/>), otherwise to completion on this thread.
+    /// Runs <see cref="HandleAsync"/>: started on the event loop under <see cref="BaseServer.ServeAsync"/> (if it completes
+    /// later, its failure goes to <see cref="BaseServer.HandleError"/> and the request is ended then), otherwise to
+    /// completion on this thread.
     /// </summary>
     protected sealed override void Handle()
     {
-        if (Prepared?.DatagramHost is { } host)
+        if (Prepared is { DatagramHost: { } host } prepared)
         {
             ValueTask handled = HandleAsync();
             if (!handled.IsCompleted)
             {
-                ObserveLater(handled, host);
+                // The request ends when the handler does, not now: its ShutdownRequest (and whatever an override of
+                // it releases, such as a dependency-injection scope) must not come while the handler still runs.
+                prepared.DeferEnd();
+                ObserveLater(handled, host, prepared);
                 return;
             }
 
@@ -83,7 +87,7 @@ public class AsyncDatagramRequestHandler : BaseRequestHandler
     {
     }
 
-    private async void ObserveLater(ValueTask handled, IAsyncDatagramHost host)
+    private async void ObserveLater(ValueTask handled, IAsyncDatagramHost host, Internal.Requests.PreparedRequest prepared)
     {
         // async void on purpose: every exception is caught and handed to the server.
         try
@@ -93,6 +97,13 @@ public class AsyncDatagramRequestHandler : BaseRequestHandler
         catch (Exception e)
         {
             host.HandlerFailed(Request, ClientAddress, e);
+        }
+        finally
+        {
+            if (prepared.TryClaimEnd())
+            {
+                host.HandlerEnded(Request, ClientAddress);
+            }
         }
     }
 }

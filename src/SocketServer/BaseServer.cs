@@ -147,17 +147,37 @@ public abstract partial class BaseServer : IDisposable
     protected virtual void ProcessRequest(object request, EndPoint? clientAddress) =>
         ActiveDispatcher.ProcessRequest(this, request, clientAddress);
 
-    /// <summary>Serves a request by creating a handler with <see cref="RequestHandlerFactory"/> and running it.</summary>
+    /// <summary>Serves a request by creating a handler with <see cref="CreateRequestHandler"/> and running it.</summary>
     /// <param name="request">The request.</param>
     /// <param name="clientAddress">The client's address.</param>
     /// <remarks>May be overridden.</remarks>
     protected virtual void FinishRequest(object request, EndPoint? clientAddress)
     {
         // A dispatcher that had to build the handler to know where the request runs (the async path) offers it here.
-        BaseRequestHandler handler = Pipeline.Handoffs.Find(request)?.Handler ?? RequestHandlerFactory()
-            ?? throw new InvalidOperationException("The request handler factory returned null.");
+        BaseRequestHandler handler = Pipeline.Handoffs.Find(request)?.Handler ?? CreateHandlerFor(request, clientAddress);
         handler.Serve(request, clientAddress, this);
     }
+
+    /// <summary>
+    /// Creates the handler for one request; by default it calls <see cref="RequestHandlerFactory"/>. Python creates the
+    /// handler in <c>finish_request</c> with the request in hand; this hook keeps that: it knows which request the
+    /// handler is for.
+    /// </summary>
+    /// <param name="request">The request the handler will serve.</param>
+    /// <param name="clientAddress">The client's address.</param>
+    /// <returns>A new handler, which serves this request only.</returns>
+    /// <remarks>
+    /// <para>May be overridden, to give each request resources of its own, such as a dependency-injection scope:
+    /// <see cref="ShutdownRequest"/> is called for every request whose handler was created, once the handler has
+    /// finished (an async handler's task has completed), so an override of it can release them. The one exception is a
+    /// stop: when <see cref="ServeAsync"/> stops (or a drain aborts what is left), the connections still open are ended
+    /// at once, and an async handler may still be returning from its last await.</para>
+    /// <para>It runs once per request, where the mode decides where the request runs: in <see cref="FinishRequest"/>
+    /// (synchronous, threading and forking servers), or under <see cref="ServeAsync"/> before it, on the thread that
+    /// received the request (an event loop, which it must not block). An exception from it is a failure of the request:
+    /// it goes to <see cref="HandleError"/>, then the request is ended.</para>
+    /// </remarks>
+    protected virtual BaseRequestHandler CreateRequestHandler(object request, EndPoint? clientAddress) => RequestHandlerFactory();
 
     /// <summary>Ends a request: stream servers shut down the connection's sending side, then close it.</summary>
     /// <param name="request">The request.</param>
@@ -245,6 +265,11 @@ public abstract partial class BaseServer : IDisposable
     internal void InvokeProcessRequest(object request, EndPoint? clientAddress) => ProcessRequest(request, clientAddress);
 
     internal void InvokeFinishRequest(object request, EndPoint? clientAddress) => FinishRequest(request, clientAddress);
+
+    /// <summary><see cref="CreateRequestHandler"/>, which must not return null.</summary>
+    internal BaseRequestHandler CreateHandlerFor(object request, EndPoint? clientAddress) =>
+        CreateRequestHandler(request, clientAddress)
+            ?? throw new InvalidOperationException("The request handler factory returned null.");
 
     internal void InvokeShutdownRequest(object request) => EndRequest(request);
 

@@ -18,6 +18,7 @@ public sealed partial class PackageTests(PackedPackages packages) : IClassFixtur
     [Theory]
     [InlineData("SocketServer", "src/SocketServer/README.md")]
     [InlineData("SocketServer.Cli", "src/SocketServer.Cli/README.md")]
+    [InlineData("SocketServer.Hosting", "src/SocketServer.Hosting/README.md")]
     public void PackageHasItsReadmeTheMitLicenceAndTheRepository(string id, string readme)
     {
         NuGetPackage package = packages.Package(id);
@@ -54,6 +55,20 @@ public sealed partial class PackageTests(PackedPackages packages) : IClassFixtur
         Assert.Contains("lib/net10.0/SocketServer.xml", package.Entries);
         Assert.DoesNotContain("lib/net10.0/SocketServer.pdb", package.Entries);
         Assert.Contains("lib/net10.0/SocketServer.pdb", NuGetPackage.Open(package.SymbolPackagePath).Entries);
+    }
+
+    [Fact]
+    public void HostingPackageHasItsAssemblyAndDependsOnTheLibraryOfItsOwnVersion()
+    {
+        NuGetPackage package = packages.Package("SocketServer.Hosting");
+
+        Assert.Contains("lib/net10.0/SocketServer.Hosting.dll", package.Entries);
+        Assert.Contains("lib/net10.0/SocketServer.Hosting.xml", package.Entries);
+        Assert.Contains("lib/net10.0/SocketServer.Hosting.pdb", NuGetPackage.Open(package.SymbolPackagePath).Entries);
+        XElement[] dependencies = [.. package.Metadata.Descendants(package.Metadata.Name.Namespace + "dependency")];
+        XElement library = Assert.Single(dependencies, static d => d.Attribute("id")?.Value == "SocketServer");
+        Assert.Equal(package.Version, library.Attribute("version")?.Value);
+        Assert.Contains(dependencies, static d => d.Attribute("id")?.Value == "Microsoft.Extensions.Hosting");
     }
 
     [Fact]

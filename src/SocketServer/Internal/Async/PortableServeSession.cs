@@ -79,6 +79,9 @@ internal sealed class PortableServeSession : IServeSession
         ReportHandlerFailure(request, clientAddress, exception);
 
     /// <inheritdoc/>
+    public void HandlerEnded(object request, EndPoint? clientAddress) => _pipeline.EndQuietly(request, clientAddress);
+
+    /// <inheritdoc/>
     public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress) =>
         _connections.Start(handler, socket, clientAddress);
 

@@ -17,8 +17,7 @@ internal sealed class AsyncDispatcher(IServeSession session) : RequestDispatcher
     /// <inheritdoc/>
     public override void ProcessRequest(BaseServer server, object request, EndPoint? clientAddress)
     {
-        BaseRequestHandler handler = server.RequestHandlerFactory()
-            ?? throw new InvalidOperationException("The request handler factory returned null.");
+        BaseRequestHandler handler = server.CreateHandlerFor(request, clientAddress);
         if (handler is AsyncStreamRequestHandler && request is Socket connection)
         {
             session.StartConnection(handler, connection, clientAddress);

@@ -154,6 +154,9 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
     public void HandlerFailed(object request, EndPoint? clientAddress, Exception exception) =>
         ReportHandlerFailure(request, clientAddress, exception);
 
+    /// <inheritdoc/>
+    public void HandlerEnded(object request, EndPoint? clientAddress) => _pipeline.EndQuietly(request, clientAddress);
+
     /// <summary>
     /// Receives the datagrams waiting on a datagram server's socket (edge-triggered: until EAGAIN, or a batch of 256,
     /// after which the rest is taken after the loop's other work) and runs each through the server's hooks.

@@ -11,6 +11,7 @@ namespace SocketServer.Internal.Requests;
 internal sealed class PreparedRequest
 {
     private IAsyncConnection? _connection;
+    private int _endClaimed;
 
     /// <summary>A request whose handler is built, with the connection or datagram host it runs on, if any.</summary>
     public PreparedRequest(BaseRequestHandler handler, IAsyncConnection? connection = null, IAsyncDatagramHost? datagramHost = null)
@@ -26,8 +27,20 @@ internal sealed class PreparedRequest
     /// <summary>Where an async datagram handler that completes later reports its failure; null off the async path.</summary>
     public IAsyncDatagramHost? DatagramHost { get; }
 
+    /// <summary>
+    /// Whether an async datagram handler was still running when <c>FinishRequest</c> returned: it ends the request
+    /// itself when its task completes, so that <c>ShutdownRequest</c> comes after the handler, as on every other path.
+    /// </summary>
+    public bool EndDeferred { get; private set; }
+
     /// <summary>Whether an async stream handler took <see cref="TakeConnection"/>'s connection and now owns the request's end.</summary>
     public bool ConnectionTaken { get; private set; }
+
+    /// <summary>The handler goes on after <c>FinishRequest</c> returns and will end the request (<see cref="TryClaimEnd"/>).</summary>
+    public void DeferEnd() => EndDeferred = true;
+
+    /// <summary>Takes the one call that ends the request; false when it was taken already.</summary>
+    public bool TryClaimEnd() => Interlocked.Exchange(ref _endClaimed, 1) == 0;
 
     /// <summary>The connection an async stream handler runs on, once: the handler that takes it reports its completion to it.</summary>
     public IAsyncConnection? TakeConnection()

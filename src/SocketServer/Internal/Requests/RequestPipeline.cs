@@ -194,22 +194,33 @@ internal sealed class RequestPipeline
 
     /// <summary>
     /// Serves a datagram with an async datagram handler on this thread (it must not block), as the synchronous
-    /// dispatcher does: the handler starts here, its later failure goes to <paramref name="host"/>, and the request is
-    /// ended after. Exceptions propagate to <see cref="Accept"/>, as on the synchronous path.
+    /// dispatcher does: the handler starts here, and the request is ended once it completed: here, or, when it is still
+    /// running, by the handler when its task completes (its failure going to <paramref name="host"/>). Exceptions
+    /// propagate to <see cref="Accept"/>, as on the synchronous path.
     /// </summary>
     public void FinishDatagramInline(BaseRequestHandler handler, IAsyncDatagramHost host, object request, EndPoint? clientAddress)
     {
-        Handoffs.Offer(request, new PreparedRequest(handler, datagramHost: host));
+        var prepared = new PreparedRequest(handler, datagramHost: host);
+        Handoffs.Offer(request, prepared);
         try
         {
             _server.InvokeFinishRequest(request, clientAddress);
+        }
+        catch
+        {
+            // Accept reports the failure and ends the request: the handler, if it still runs, must not end it again.
+            prepared.TryClaimEnd();
+            throw;
         }
         finally
         {
             Handoffs.Withdraw(request);
         }
 
-        End(request);
+        if (!prepared.EndDeferred)
+        {
+            End(request);
+        }
     }
 
     /// <summary>
