@@ -24,7 +24,7 @@ public sealed class CommandLineValueTests
         ["socketserver --help"] = Switch("ends the command at once, whatever follows (as git and dotnet do)"),
         ["socketserver --version"] = Switch("ends the command at once, whatever follows (as git and dotnet do)"),
 
-        ["socketserver serve <protocol>"] = Choice(["serve", "{value}", "--tcp", "127.0.0.1:0"], "serve", "<protocol>", "bogus", "echo, timestamp"),
+        ["socketserver serve <protocol>"] = Choice(["serve", "{value}", "--tcp", "127.0.0.1:0"], "serve", "<protocol>", "bogus", "echo, discard, daytime, chargen, time, timestamp"),
         ["socketserver serve --tcp"] = Address("--tcp"),
         ["socketserver serve --udp"] = Address("--udp"),
         ["socketserver serve --unix"] = UnixPath("--unix", "unix"),
