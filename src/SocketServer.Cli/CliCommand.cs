@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using SocketServer.Cli.Bench;
+using SocketServer.Cli.Send;
 
 namespace SocketServer.Cli;
 
@@ -12,11 +13,12 @@ internal static class CliCommand
     /// <returns>The root command.</returns>
     public static Command Create() =>
         // Named here, not after the executable: the assembly is SocketServer.Cli, the command users type is socketserver.
-        new("socketserver", "Serve simple protocols with the SocketServer library, and load echo servers.")
+        new("socketserver", "Serve simple protocols with the SocketServer library, send lines to servers, and load echo servers.")
         {
             new HelpOption(),
             new VersionOption(),
             ServeCommand.Create(),
+            SendCommand.Create(),
             BenchCommand.Create(),
         };
 
@@ -33,9 +35,10 @@ internal static class CliCommand
     public static int Run(string[] args)
     {
         ParseResult parseResult = Parse(args);
-        if (parseResult.Action is ParseErrorAction)
+        string? problem = UsageError.SwitchGivenAValue(parseResult, args) ?? UsageError.UnknownOptionTakenAsWord(parseResult, args);
+        if (parseResult.Action is ParseErrorAction || problem is not null)
         {
-            UsageError.Write(parseResult, Console.Error);
+            UsageError.Write(parseResult, Console.Error, problem);
             return ExitCodes.Usage;
         }
 

@@ -17,7 +17,7 @@ internal static class ServeCommand
     {
         Argument<string> protocol = new("protocol")
         {
-            Description = "The protocol to serve: echo (RFC 862: everything comes back), discard (RFC 863: nothing comes back), daytime (RFC 867: the local time in one line), chargen (RFC 864: lines of characters without end; one datagram of 0 to 512 per datagram), time (RFC 868: 4 bytes, seconds since 1900) or timestamp (each line comes back behind [ctime]).",
+            Description = "The protocol to serve: echo (RFC 862: everything comes back), discard (RFC 863: nothing comes back), daytime (RFC 867: the local time in one line), chargen (RFC 864: lines of characters without end; on datagrams, 0 to 512 of them per datagram), time (RFC 868: 4 bytes, seconds since 1900) or timestamp (each line comes back behind [ctime]).",
         };
         OptionValues.OneOf(protocol, ProtocolHandlers.Names);
 
