@@ -147,9 +147,10 @@ internal static class UsageError
         List<string> names = [];
         for (SymbolResult? result = command; result is not null; result = result.Parent)
         {
-            if (result is CommandResult { Command.Name: var name })
+            if (result is CommandResult { Command: var owner })
             {
-                names.Add(name);
+                // The root is named after the executable (SocketServer.Cli under dotnet); users type socketserver.
+                names.Add(owner is RootCommand ? CliCommand.ToolName : owner.Name);
             }
         }
 

@@ -164,7 +164,8 @@ public sealed class CommandLineValueTests
 
     private static IEnumerable<string> Walk(Command command, string parent)
     {
-        string path = parent.Length == 0 ? command.Name : $"{parent} {command.Name}";
+        // The root command is named after the executable (the test host here); users type socketserver.
+        string path = parent.Length == 0 ? CliCommand.ToolName : $"{parent} {command.Name}";
         foreach (Argument argument in command.Arguments)
         {
             yield return $"{path} <{argument.Name}>";
