@@ -12,7 +12,11 @@ internal static class ExitCodes
     /// </summary>
     public const int Usage = 1;
 
-    /// <summary>A listener address was malformed, or could not be bound (for example the port is in use); or a bad <c>bench --target</c>.</summary>
+    /// <summary>
+    /// A listener address was malformed, or could not be bound (for example the port is in use); or a bad
+    /// <c>bench --target</c>; or <c>send</c> could not reach its server (a bad address, a refused connection, a failed
+    /// TLS handshake) or the connection failed.
+    /// </summary>
     public const int Address = 2;
 
     /// <summary>A listener's serve loop failed unexpectedly after it had started.</summary>
@@ -26,4 +30,11 @@ internal static class ExitCodes
     /// one message came back (a server that only reads, or answers something else). One line on standard error says which.
     /// </summary>
     public const int NotEchoed = 5;
+
+    /// <summary>
+    /// <c>send</c> only: no reply came. On a stream, nothing at all before the server closed or <c>--wait</c> ran out (with
+    /// <c>--connection-per-line</c>, for some line); on datagrams, some datagram got no reply within <c>--wait</c>. One line
+    /// on standard error says which.
+    /// </summary>
+    public const int NoReply = 6;
 }

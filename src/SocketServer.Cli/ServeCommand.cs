@@ -2,7 +2,10 @@ using System.CommandLine;
 
 namespace SocketServer.Cli;
 
-/// <summary>The <c>serve</c> command: <c>serve &lt;echo|timestamp&gt; [--tcp HOST:PORT]... [--mode sync|threading|forking] [--tls-cert FILE ...]</c>.</summary>
+/// <summary>
+/// The <c>serve</c> command: <c>serve &lt;echo|discard|daytime|chargen|time|timestamp&gt; [--tcp HOST:PORT]...
+/// [--mode sync|threading|forking|async] [--tls-cert FILE ...]</c>.
+/// </summary>
 internal static class ServeCommand
 {
     /// <summary>The longest <c>--drain-timeout</c>: one day.</summary>
@@ -14,9 +17,9 @@ internal static class ServeCommand
     {
         Argument<string> protocol = new("protocol")
         {
-            Description = "The protocol to serve: echo (RFC 862) or timestamp (each line comes back behind [ctime]).",
+            Description = "The protocol to serve: echo (RFC 862: everything comes back), discard (RFC 863: nothing comes back), daytime (RFC 867: the local time in one line), chargen (RFC 864: lines of characters without end; on datagrams, 0 to 512 of them per datagram), time (RFC 868: 4 bytes, seconds since 1900) or timestamp (each line comes back behind [ctime]).",
         };
-        OptionValues.OneOf(protocol, "echo", "timestamp");
+        OptionValues.OneOf(protocol, ProtocolHandlers.Names);
 
         Option<string[]> tcp = ListenerOption("--tcp", "HOST:PORT", "Serve on a TCP address (IPv4, [IPv6] or localhost; port 0 picks a free port).");
         Option<string[]> udp = ListenerOption("--udp", "HOST:PORT", "Serve on a UDP address (IPv4, [IPv6] or localhost; port 0 picks a free port).");
@@ -114,7 +117,7 @@ internal static class ServeCommand
                 return ExitCodes.Address;
             }
 
-            ServeProtocol serveProtocol = parseResult.GetValue(protocol) == "timestamp" ? ServeProtocol.Timestamp : ServeProtocol.Echo;
+            ServeProtocol serveProtocol = ProtocolHandlers.Parse(parseResult.GetValue(protocol));
             ServeMode serveMode = parseResult.GetValue(mode) switch
             {
                 "threading" => ServeMode.Threading,

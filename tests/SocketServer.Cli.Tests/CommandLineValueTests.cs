@@ -18,13 +18,14 @@ public sealed class CommandLineValueTests
     // wrongly accepted one would bind a free port and run until the bounded wait fails the test.
     private static readonly string[] s_serve = ["serve", "echo", "--tcp", "127.0.0.1:0"];
     private static readonly string[] s_bench = ["bench", "pingpong", "--target", "tcp://127.0.0.1:9"];
+    private static readonly string[] s_send = ["send", "tcp://127.0.0.1:9", "a line"];
 
     private static readonly Dictionary<string, SymbolCases> s_table = new(StringComparer.Ordinal)
     {
         ["socketserver --help"] = Switch("ends the command at once, whatever follows (as git and dotnet do)"),
         ["socketserver --version"] = Switch("ends the command at once, whatever follows (as git and dotnet do)"),
 
-        ["socketserver serve <protocol>"] = Choice(["serve", "{value}", "--tcp", "127.0.0.1:0"], "serve", "<protocol>", "bogus", "echo, timestamp"),
+        ["socketserver serve <protocol>"] = Choice(["serve", "{value}", "--tcp", "127.0.0.1:0"], "serve", "<protocol>", "bogus", "echo, discard, daytime, chargen, time, timestamp"),
         ["socketserver serve --tcp"] = Address("--tcp"),
         ["socketserver serve --udp"] = Address("--udp"),
         ["socketserver serve --unix"] = UnixPath("--unix", "unix"),
@@ -59,6 +60,21 @@ public sealed class CommandLineValueTests
             OutOfRange: null,
             Empty: UsageCase([.. s_serve, "--keep-stale-socket", ""], "serve", "--keep-stale-socket takes no value, so '' is not understood"),
             NotApplicable: "a switch has no range"),
+
+        ["socketserver send <address>"] = new(
+            Bad: new(["send", "nonsense", "a line"], ExitCodes.Address, "socketserver: Invalid <address> value 'nonsense': expected tcp://HOST:PORT, udp://HOST:PORT, unix:PATH or unix-dgram:PATH (tls://HOST:PORT or unix+tls:PATH for TLS).\n"),
+            OutOfRange: new(["send", "udp://127.0.0.1:65536", "a line"], ExitCodes.Address, "socketserver: Invalid <address> value '127.0.0.1:65536': '65536' is not a port number from 0 to 65535.\n"),
+            Empty: new(["send", "", "a line"], ExitCodes.Address, "socketserver: Invalid <address> value '': expected tcp://HOST:PORT, udp://HOST:PORT, unix:PATH or unix-dgram:PATH (tls://HOST:PORT or unix+tls:PATH for TLS).\n")),
+        ["socketserver send <line>"] = new(null, null, null, NotApplicable: "any text is a line to send, the empty one too"),
+        ["socketserver send --tls"] = SendSwitch("--tls"),
+        ["socketserver send --tls-ca"] = new(
+            Bad: new([.. s_send, "--tls", "--tls-ca", "{dir}/missing.crt"], ExitCodes.Address, "socketserver: Cannot read the TLS CA file {dir}/missing.crt: no such file.\n"),
+            OutOfRange: null,
+            Empty: UsageCase([.. s_send, "--tls", "--tls-ca", ""], "send", "--tls-ca: '' is not a file name"),
+            NotApplicable: "a file name has no range"),
+        ["socketserver send --tls-insecure"] = SendSwitch("--tls-insecure"),
+        ["socketserver send --wait"] = Number(s_send, "send", "--wait", "0", "a number of seconds (more than 0, up to 86400)"),
+        ["socketserver send --connection-per-line"] = SendSwitch("--connection-per-line"),
 
         ["socketserver bench <mode>"] = Choice(["bench", "{value}", "--target", "tcp://127.0.0.1:9"], "bench", "<mode>", "turbo", "pingpong, pipeline, connrate, udp, idle"),
         ["socketserver bench --target"] = new(
@@ -148,7 +164,8 @@ public sealed class CommandLineValueTests
 
     private static IEnumerable<string> Walk(Command command, string parent)
     {
-        string path = parent.Length == 0 ? command.Name : $"{parent} {command.Name}";
+        // The root command is named after the executable (the test host here); users type socketserver.
+        string path = parent.Length == 0 ? CliCommand.ToolName : $"{parent} {command.Name}";
         foreach (Argument argument in command.Arguments)
         {
             yield return $"{path} <{argument.Name}>";
@@ -208,4 +225,11 @@ public sealed class CommandLineValueTests
         StderrIsPattern: true);
 
     private static SymbolCases Switch(string why) => new(null, null, null, why);
+
+    // send takes any words after its address as lines, so a switch's value is caught in its written form, --tls=yes.
+    private static SymbolCases SendSwitch(string option) => new(
+        UsageCase([.. s_send, $"{option}=yes"], "send", $"{option} takes no value, so 'yes' is not understood"),
+        OutOfRange: null,
+        UsageCase([.. s_send, $"{option}="], "send", $"{option} takes no value, so '' is not understood"),
+        NotApplicable: "a switch has no range");
 }

@@ -316,7 +316,7 @@ public sealed class ServeCommandTests
     }
 
     [Theory]
-    [InlineData("socketserver: serve needs <protocol>: echo|timestamp", "serve")]
+    [InlineData("socketserver: serve needs <protocol>: echo|discard|daytime|chargen|time|timestamp", "serve")]
     [InlineData("socketserver: Required argument missing for option: '--tcp'.", "serve", "echo", "--tcp")]
     [InlineData("socketserver: unknown option '--nonsense'", "serve", "echo", "--nonsense")]
     [InlineData("socketserver: unexpected argument 'extra'", "serve", "echo", "extra")]

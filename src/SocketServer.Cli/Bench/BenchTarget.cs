@@ -28,13 +28,11 @@ internal sealed record BenchTarget(string Text, ListenerKind Kind, EndPoint EndP
     public static BenchTarget Parse(BenchMode mode, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        (ListenerKind kind, string address) = value switch
+        // bench loads plaintext echo servers over TCP, UDP or Unix streams: the TLS and Unix datagram schemes are not for it.
+        if (!AddressUri.TrySplit(value, out ListenerKind kind, out string address, out bool tls) || tls || kind == ListenerKind.UnixDatagram)
         {
-            _ when value.StartsWith("tcp://", StringComparison.Ordinal) => (ListenerKind.Tcp, value["tcp://".Length..]),
-            _ when value.StartsWith("udp://", StringComparison.Ordinal) => (ListenerKind.Udp, value["udp://".Length..]),
-            _ when value.StartsWith("unix:", StringComparison.Ordinal) => (ListenerKind.Unix, value["unix:".Length..]),
-            _ => throw new FormatException($"Invalid {Option} value '{value}': expected tcp://HOST:PORT, udp://HOST:PORT or unix:PATH."),
-        };
+            throw new FormatException($"Invalid {Option} value '{value}': expected tcp://HOST:PORT, udp://HOST:PORT or unix:PATH.");
+        }
 
         if (mode == BenchMode.Udp && kind != ListenerKind.Udp)
         {

@@ -32,6 +32,16 @@ internal sealed class StopSignals : IDisposable
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
-        _stop.Cancel();
+        try
+        {
+            // Not Cancel(): it runs the token's callbacks on this thread, and with them whatever awaits the token, which
+            // can be the rest of the command, up to disposing the source while Cancel() is still inside it (an unhandled
+            // ObjectDisposedException, exit code 134). CancelAsync runs them on the thread pool.
+            _ = _stop.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The command ended as the signal came (a handler may still run after Dispose): nothing is left to stop.
+        }
     }
 }

@@ -35,6 +35,14 @@ internal sealed class CliProcess : IDisposable
     /// <summary>Runs the CLI to its end: for the error cases, which exit by themselves.</summary>
     public static ToolRun Run(params string[] arguments) => ToolRun.Run(DotnetHost, [DllPath, .. arguments]);
 
+    /// <summary>Runs the CLI to its end with <paramref name="input"/> on standard input (then closed) and extra environment variables.</summary>
+    public static ToolRun RunWith(string? input, IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
+        ToolRun.Run(DotnetHost, [DllPath, .. arguments], input, environment);
+
+    /// <summary>Starts the CLI with extra environment variables.</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        new(ChildProcess.Start(DotnetHost, [DllPath, .. arguments], environment));
+
     /// <summary>Waits for <paramref name="count"/> ready lines and parses them.</summary>
     public IReadOnlyList<ReadyAddress> WaitUntilListening(int count = 1)
     {

@@ -53,6 +53,19 @@ internal static class Clients
         return buffer.AsSpan(0, received).ToArray();
     }
 
+    /// <summary>Sends one datagram and expects nothing back; a Unix client binds a path in <paramref name="directory"/> all the same.</summary>
+    public static void DatagramSend(EndPoint address, byte[] message, TempDirectory directory)
+    {
+        bool unix = address.AddressFamily == AddressFamily.Unix;
+        using var socket = new Socket(address.AddressFamily, SocketType.Dgram, unix ? ProtocolType.Unspecified : ProtocolType.Udp);
+        if (unix)
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(directory.NewPath("client")));
+        }
+
+        Assert.Equal(message.Length, socket.SendTo(message, address));
+    }
+
     public static byte[] RoundTrip(ReadyAddress address, byte[] message, TempDirectory directory) =>
         address.Scheme is "tcp" or "unix"
             ? StreamRoundTrip(address.EndPoint, message)
