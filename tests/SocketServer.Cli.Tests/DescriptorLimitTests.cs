@@ -4,13 +4,15 @@ using SocketServer.Cli.Tests.Infrastructure;
 namespace SocketServer.Cli.Tests;
 
 /// <summary>
-/// reliability.md row 7 with a real descriptor limit: the CLI runs under <c>ulimit -n 80</c> and a client opens
+/// reliability.md row 7 with a real descriptor limit: the CLI runs under <c>ulimit -n 100</c> and a client opens
 /// connections until the process is out of descriptors. Nothing here measures time: the server's own report says it
 /// backed off, and serving again after the clients close shows it resumed by itself.
 /// </summary>
 public sealed class DescriptorLimitTests
 {
-    private const int DescriptorLimit = 80;
+    // 100: the runtime holds about 46 descriptors before binding (more in a Debug build) and serving needs 32 free
+    // (DescriptorLimits.Headroom); 80 left two to spare and a fresh CI clone was refused.
+    private const int DescriptorLimit = 100;
 
     [Fact]
     public void AThreadingServerOutOfDescriptorsBacksOffKeepsServingAndResumes()
