@@ -125,7 +125,7 @@ public partial class AsyncStreamRequestHandler
         {
             stream.ShutdownAsync().GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException || SocketErrors.IsSocketLevel(e))
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or System.Security.Cryptography.CryptographicException || SocketErrors.IsSocketLevel(e))
         {
             // The client may be gone already; there is no one left to tell.
         }

@@ -93,7 +93,7 @@ public partial class StreamRequestHandler
         {
             stream.ShutdownAsync().GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException || Internal.SocketErrors.IsSocketLevel(e))
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or System.Security.Cryptography.CryptographicException || Internal.SocketErrors.IsSocketLevel(e))
         {
             // The client may be gone already; there is no one left to tell.
         }

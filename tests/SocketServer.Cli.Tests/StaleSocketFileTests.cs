@@ -23,7 +23,9 @@ public sealed class StaleSocketFileTests
         using CliProcess restarted = CliProcess.Start("serve", "echo", option, path);
         ReadyAddress address = Assert.Single(restarted.WaitUntilListening());
 
-        Assert.Equal($"socketserver: removed the stale socket file '{path}' (no server was listening on it).\n", restarted.Process.Stderr.ReplaceLineEndings("\n"));
+        // Written before the ready line, but on another pipe: wait for it rather than read what has come so far.
+        string line = $"socketserver: removed the stale socket file '{path}' (no server was listening on it).\n";
+        Assert.Equal(line, restarted.Process.WaitForStderr(e => e.Contains('\n', StringComparison.Ordinal)).ReplaceLineEndings("\n"));
         byte[] message = Encoding.ASCII.GetBytes("after kill -9\n");
         Assert.Equal(message, Clients.RoundTrip(address, message, directory));
         Assert.Equal(0, restarted.Stop());

@@ -91,7 +91,7 @@ internal sealed class StreamConnection : IAsyncDisposable
         {
             if (_stream is SslStream tls)
             {
-                await tls.ShutdownAsync().ConfigureAwait(false);
+                await SendCloseNotifyAsync(tls).ConfigureAwait(false);
             }
 
             _socket.Shutdown(SocketShutdown.Send);
@@ -99,6 +99,22 @@ internal sealed class StreamConnection : IAsyncDisposable
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             // The server has gone already; the reader says how.
+        }
+    }
+
+    /// <summary>
+    /// Sends TLS close_notify, best effort: OpenSSL refuses while the session is still busy with post-handshake
+    /// messages ("shutdown while in init", a CryptographicException), and the socket's own half-close that follows
+    /// tells the server all the same.
+    /// </summary>
+    private static async Task SendCloseNotifyAsync(SslStream tls)
+    {
+        try
+        {
+            await tls.ShutdownAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or System.Security.Authentication.AuthenticationException or InvalidOperationException)
+        {
         }
     }
 

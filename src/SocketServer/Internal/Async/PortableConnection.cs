@@ -191,9 +191,10 @@ internal sealed class PortableConnection : IAsyncConnection
                     Limits?.AfterSend();
                 }
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException || SocketErrors.IsSocketLevel(e))
+            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or System.Security.Cryptography.CryptographicException || SocketErrors.IsSocketLevel(e))
             {
-                // The client may be gone already.
+                // The client may be gone already, or OpenSSL refuses while the session is busy ("shutdown while in
+                // init"): closing the socket ends the connection all the same.
             }
         }
 
