@@ -23,7 +23,7 @@ public sealed class TlsMessageTests
         string client = ConnectWithoutACertificate(address, files.Certificate);
 
         // One line on standard error, no stack trace: the client's fault, logged by HandleError's default.
-        string expected = $"socketserver: tcp://{address.EndPoint}: TLS handshake with {client} failed: the client sent no certificate, and this server requires one (ClientCertificateMode.Required): configure the client with a certificate issued by one of the server's client CAs.";
+        string expected = $"socketserver: tls://{address.EndPoint}: TLS handshake with {client} failed: the client sent no certificate, and this server requires one (ClientCertificateMode.Required): configure the client with a certificate issued by one of the server's client CAs.";
         string stderr = cli.Process.WaitForStderr(e => e.Contains(expected, StringComparison.Ordinal));
         Assert.Equal(expected, stderr.ReplaceLineEndings("\n").TrimEnd('\n'));
         Assert.Equal(0, cli.Stop());

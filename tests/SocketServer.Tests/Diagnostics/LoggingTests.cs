@@ -264,7 +264,7 @@ public sealed class LoggingTests
         FakeLogRecord record = Assert.Single(server.Log.WaitFor(300));
         Assert.Equal(LogLevel.Information, record.Level);
         Assert.Null(record.Exception);
-        Assert.StartsWith($"tcp://{server.ServerAddress}: TLS handshake with 127.0.0.1:", record.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"tls://{server.ServerAddress}: TLS handshake with 127.0.0.1:", record.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', record.Message);
         Assert.Empty(server.Log.OfEvent(200));
         runner.Stop();

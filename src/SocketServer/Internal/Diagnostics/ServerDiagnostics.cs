@@ -76,8 +76,12 @@ internal sealed class ServerDiagnostics : IDisposable
         }
     }
 
-    /// <summary>The server's address as log lines write it (<c>tcp://127.0.0.1:80</c>).</summary>
-    public string ServerAddressText => Tags.FormattedAddress;
+    /// <summary>
+    /// The server's address as log lines write it (<c>tcp://127.0.0.1:80</c>; <c>tls://127.0.0.1:443</c> while TLS is
+    /// on at accept, as the CLI's ready line names it): asked again each time, since TLS may be set after binding.
+    /// </summary>
+    public string ServerAddressText =>
+        Async.PortableConnections.TlsOnAccept(_server) is null ? Tags.FormattedAddress : Tags.FormattedTlsAddress;
 
     /// <summary>Whether the server receives datagrams (UDP, Unix datagram) rather than connections.</summary>
     public bool IsDatagramServer => Tags.IsDatagram;

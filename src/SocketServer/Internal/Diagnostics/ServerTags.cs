@@ -17,6 +17,7 @@ internal sealed class ServerTags
         Address = address;
         IsDatagram = socketType == SocketType.Dgram;
         FormattedAddress = EndPointFormatter.Format(address, socketType);
+        FormattedTlsAddress = EndPointFormatter.Format(address, socketType, tls: true);
         var tags = new TagList();
         switch (address)
         {
@@ -46,6 +47,9 @@ internal sealed class ServerTags
 
     /// <summary>The address as log lines write it: <c>tcp://127.0.0.1:80</c>, <c>unix:/run/app.sock</c>.</summary>
     public string FormattedAddress { get; }
+
+    /// <summary>The address as log lines write it while the listener speaks TLS: <c>tls://127.0.0.1:443</c>, <c>unix+tls:/run/app.sock</c>.</summary>
+    public string FormattedTlsAddress { get; }
 
     /// <summary>The attributes; at most four, so a copy with two more stays on the stack (a <see cref="TagList"/> holds eight inline).</summary>
     public TagList Tags { get; }
