@@ -157,7 +157,10 @@ public partial class TcpServer : BaseServer
     /// constructor created: a socket passed by systemd (<see cref="SystemdActivation"/>), by a parent process, or bound
     /// by the caller. Python's <c>server.socket = sock</c> after <c>bind_and_activate=False</c>.
     /// </summary>
-    /// <param name="socket">A bound socket of this server's <see cref="SocketType"/>; the server owns it from now on.</param>
+    /// <param name="socket">
+    /// A bound socket of this server's <see cref="SocketType"/>; the server owns it from now on (a Unix socket is
+    /// served through a <see cref="Socket"/> of its own over the same descriptor, so that closing it leaves the file).
+    /// </param>
     /// <remarks>
     /// <para>
     /// Construct the server with <c>bindAndActivate: false</c> (any address of the right kind: it is replaced by the
@@ -203,7 +206,8 @@ public partial class TcpServer : BaseServer
         }
 
         _socket.Dispose();
-        _socket = socket;
+        // .NET unlinks a Unix socket's file when a Socket that bound it is disposed: the file is not the server's.
+        _socket = socket.AddressFamily == AddressFamily.Unix ? UnixSocketFile.Detach(socket) : socket;
     }
 
     // Python raises the OSError of setsockopt; here it is a bind failure naming the address, like the others.
