@@ -21,6 +21,25 @@ internal sealed record ListenerSpec(ListenerKind Kind, EndPoint EndPoint)
     /// <summary>Whether this is the <c>[::1]</c> twin of a <c>localhost</c> listener, which takes the IPv4 one's port.</summary>
     public bool IsLoopbackTwin { get; init; }
 
+    /// <summary>Whether to set SO_REUSEPORT before binding (<c>--reuse-port</c>; TCP and UDP only).</summary>
+    public bool ReusePort { get; init; }
+
+    /// <summary>A socket already bound (passed by systemd) to adopt instead of binding <see cref="EndPoint"/>, or null.</summary>
+    public Socket? Adopted { get; init; }
+
+    /// <summary>The listener that serves <paramref name="socket"/>, already bound: its kind from the socket's family and type.</summary>
+    /// <param name="socket">A bound TCP, UDP, Unix stream or Unix datagram socket.</param>
+    /// <returns>The listener.</returns>
+    public static ListenerSpec ForSocket(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        bool stream = socket.SocketType == SocketType.Stream;
+        ListenerKind kind = socket.AddressFamily == AddressFamily.Unix
+            ? stream ? ListenerKind.Unix : ListenerKind.UnixDatagram
+            : stream ? ListenerKind.Tcp : ListenerKind.Udp;
+        return new ListenerSpec(kind, socket.LocalEndPoint!) { Adopted = socket };
+    }
+
     /// <summary>Parses an option's value: <c>HOST:PORT</c> for TCP and UDP, a path for Unix sockets.</summary>
     /// <param name="kind">The kind of listener the option asks for.</param>
     /// <param name="value">The option's value.</param>
@@ -52,7 +71,7 @@ internal sealed record ListenerSpec(ListenerKind Kind, EndPoint EndPoint)
             if (spec.IsLocalhost && ipv6)
             {
                 var port = ((IPEndPoint)spec.EndPoint).Port;
-                expanded.Add(new ListenerSpec(spec.Kind, new IPEndPoint(IPAddress.IPv6Loopback, port)) { IsLoopbackTwin = true });
+                expanded.Add(new ListenerSpec(spec.Kind, new IPEndPoint(IPAddress.IPv6Loopback, port)) { IsLoopbackTwin = true, ReusePort = spec.ReusePort });
             }
         }
 

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
 
 namespace SocketServer.Cli;
 
@@ -62,6 +64,30 @@ internal static class ServeCommand
             Description = "Refuse to start when a --unix or --unix-dgram path holds a stale socket file (one no server listens on, left by a killed server), instead of removing it.",
         };
 
+        Option<bool> reusePort = new("--reuse-port")
+        {
+            Description = "Set SO_REUSEPORT on the TCP and UDP listeners, so that several processes started with it share one address and the kernel spreads new connections (and datagrams) among them (Linux; refused elsewhere). Off by default: without it, a second server on a busy port fails.",
+        };
+        Option<bool> systemd = new("--systemd")
+        {
+            Description = "Serve the sockets systemd passed (socket activation: LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES), besides any listener option. A socket named agent-check (FileDescriptorName=agent-check) answers the agent check instead. Not with --mode forking.",
+        };
+        Option<string> agentCheck = new("--agent-check")
+        {
+            Description = "Answer HAProxy's agent-check on this TCP address (HOST:PORT): one line per connection, 'up ready', 'drain' once SIGTERM or SIGINT starts the drain, or 'maint' after SIGUSR1 (SIGUSR2 puts it back to up).",
+            HelpName = "HOST:PORT",
+        };
+        Option<double> drainDelay = OptionValues.Number(
+            new Option<double>("--drain-delay")
+            {
+                Description = "On SIGTERM or SIGINT, how many seconds to keep accepting while the health state (--agent-check, metrics) already says drain, so that a load balancer stops sending new connections before the drain stops accepting them. Default 0.",
+                HelpName = "SECONDS",
+                DefaultValueFactory = static _ => 0,
+            },
+            0,
+            MaxDrainSeconds,
+            $"a number of seconds (0 to {MaxDrainSeconds})");
+
         Command command = new("serve", "Serve a protocol on one or more listeners until SIGINT or SIGTERM. Without a listener option, serves TCP on 127.0.0.1:10001.")
         {
             protocol,
@@ -77,17 +103,41 @@ internal static class ServeCommand
             drainTimeout,
             maxConnections,
             keepStaleSocket,
+            reusePort,
+            systemd,
+            agentCheck,
+            drainDelay,
         };
 
         command.SetAction(parseResult =>
         {
+            bool fromSystemd = parseResult.GetValue(systemd);
+            if (fromSystemd && parseResult.GetValue(mode) == "forking")
+            {
+                // Workers are this program started again: they could not take the sockets systemd passed to the parent.
+                UsageError.Write(parseResult, Console.Error, "--systemd cannot be combined with --mode forking (use sync, threading or async)");
+                return ExitCodes.Usage;
+            }
+
+            bool reuse = parseResult.GetValue(reusePort);
+            if (reuse && !ReusePortSupported())
+            {
+                Console.Error.WriteLine("socketserver: --reuse-port needs SO_REUSEPORT, which this platform does not have (Linux, macOS and FreeBSD do).");
+                return ExitCodes.Address;
+            }
+
             List<ListenerSpec> listeners = [];
+            EndPoint? agentAddress = null;
             try
             {
                 AddListeners(listeners, ListenerKind.Tcp, parseResult.GetValue(tcp));
                 AddListeners(listeners, ListenerKind.Udp, parseResult.GetValue(udp));
                 AddListeners(listeners, ListenerKind.Unix, parseResult.GetValue(unix));
                 AddListeners(listeners, ListenerKind.UnixDatagram, parseResult.GetValue(unixDgram));
+                if (parseResult.GetValue(agentCheck) is { } agentValue)
+                {
+                    agentAddress = ListenerSpec.ParseAddress(ListenerKind.Tcp, agentValue, "--agent-check");
+                }
             }
             catch (FormatException e)
             {
@@ -95,9 +145,28 @@ internal static class ServeCommand
                 return ExitCodes.Address;
             }
 
+            Socket? agentSocket = null;
+            if (fromSystemd)
+            {
+                try
+                {
+                    agentSocket = SystemdListeners.Take(listeners);
+                }
+                catch (SystemdActivationException e)
+                {
+                    Console.Error.WriteLine($"socketserver: --systemd: {e.Message}");
+                    return ExitCodes.Address;
+                }
+            }
+
+            if (reuse)
+            {
+                listeners = [.. listeners.Select(static l => l with { ReusePort = l.Kind is ListenerKind.Tcp or ListenerKind.Udp && l.Adopted is null })];
+            }
+
             if (listeners.Count == 0)
             {
-                listeners.Add(ListenerSpec.Default);
+                listeners.Add(ListenerSpec.Default with { ReusePort = reuse });
             }
 
             TlsOptions? tls;
@@ -134,11 +203,16 @@ internal static class ServeCommand
                 // Absent means the library's default; System.CommandLine would give 0 (no limit) for an absent int?.
                 MaxConnections = parseResult.GetResult(maxConnections) is null ? null : parseResult.GetValue(maxConnections),
                 KeepStaleSocketFiles = parseResult.GetValue(keepStaleSocket),
+                AgentCheckAddress = agentAddress,
+                AgentCheckSocket = agentSocket,
+                DrainDelay = TimeSpan.FromSeconds(parseResult.GetValue(drainDelay)),
             };
             return session.Run(listeners, serveProtocol, serveMode, tls);
         });
         return command;
     }
+
+    private static bool ReusePortSupported() => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
 
     private static Option<string[]> ListenerOption(string name, string helpName, string description) => new(name)
     {

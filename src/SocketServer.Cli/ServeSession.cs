@@ -24,6 +24,8 @@ internal sealed class ServeSession : IDisposable
     private readonly ManualResetEventSlim _stop = new(initialState: false);
     private readonly CancellationTokenSource _force = new();
     private int _signalCount;
+    private AgentCheckServer? _agent;
+    private Thread? _agentThread;
     private volatile bool _failed;
 
     /// <summary>Creates a session writing ready lines to <paramref name="output"/> and errors to <paramref name="error"/>.</summary>
@@ -49,6 +51,15 @@ internal sealed class ServeSession : IDisposable
     /// it is removed, after a connect to it is refused, and one line on standard error says so).
     /// </summary>
     public bool KeepStaleSocketFiles { get; init; }
+
+    /// <summary><c>--agent-check</c>: where to answer HAProxy's agent check, or null.</summary>
+    public EndPoint? AgentCheckAddress { get; init; }
+
+    /// <summary>The agent-check socket systemd passed (named <c>agent-check</c>), or null.</summary>
+    public Socket? AgentCheckSocket { get; init; }
+
+    /// <summary><c>--drain-delay</c>: how long, after the first signal, to keep accepting while the health state says drain.</summary>
+    public TimeSpan DrainDelay { get; init; }
 
     /// <summary>Where every server logs (the library's events, one line each, on standard error); null for the library's default sink.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
@@ -93,7 +104,11 @@ internal sealed class ServeSession : IDisposable
             try
             {
                 Listener listener = Configure(Listener.Bind(spec, protocol, mode, tls, !KeepStaleSocketFiles));
-                _listeners.Add(listener);
+                lock (_listeners)
+                {
+                    _listeners.Add(listener);
+                }
+
                 if (listener.RemovedStaleSocketFile)
                 {
                     // Said on standard error, before the ready lines: standard output carries only those (an interface).
@@ -104,7 +119,11 @@ internal sealed class ServeSession : IDisposable
             {
                 // The port free on 127.0.0.1 is taken on ::1: start the pair again on another free port.
                 _listeners[^1].Close();
-                _listeners.RemoveAt(_listeners.Count - 1);
+                lock (_listeners)
+                {
+                    _listeners.RemoveAt(_listeners.Count - 1);
+                }
+
                 i -= 2;
             }
             catch (ServerBindException e)
@@ -118,6 +137,15 @@ internal sealed class ServeSession : IDisposable
             }
         }
 
+        try
+        {
+            StartAgent();
+        }
+        catch (ServerBindException e)
+        {
+            return Fail(ExitCodes.Address, e.Message);
+        }
+
         foreach (Listener listener in _listeners)
         {
             listener.Failed += OnListenerFailed;
@@ -125,9 +153,51 @@ internal sealed class ServeSession : IDisposable
             WriteLine(_out, $"listening on {listener.Address}");
         }
 
+        if (_agent is not null)
+        {
+            _agentThread!.Start();
+            WriteLine(_out, $"agent-check on {EndPointFormatter.Format(_agent.ServerAddress, SocketType.Stream)}");
+        }
+
         _stop.Wait();
         StopListeners();
         return _failed ? ExitCodes.ServeFailed : ExitCodes.Success;
+    }
+
+    /// <summary>Binds (or adopts) the agent-check listener, reporting on every listener; started after them.</summary>
+    private void StartAgent()
+    {
+        if (AgentCheckAddress is null && AgentCheckSocket is null)
+        {
+            return;
+        }
+
+        BaseServer[] servers = [.. _listeners.Select(static l => l.Server)];
+        bool adopt = AgentCheckSocket is not null;
+        _agent = new AgentCheckServer(AgentCheckSocket?.LocalEndPoint ?? AgentCheckAddress!, servers, bindAndActivate: !adopt)
+        {
+            LoggerFactory = LoggerFactory,
+        };
+        if (adopt)
+        {
+            _agent.AdoptSocket(AgentCheckSocket!);
+        }
+
+        AgentCheckServer agent = _agent;
+        _agentThread = new Thread(() => ServeAgent(agent)) { IsBackground = true, Name = "agent-check" };
+    }
+
+    private void ServeAgent(AgentCheckServer agent)
+    {
+        try
+        {
+            agent.ServeForever();
+        }
+        catch (Exception e)
+        {
+            // The agent is not worth stopping the servers for, but HAProxy will see it down: say so.
+            WriteLine(_error, $"socketserver: the agent check stopped answering: {OneLine(e.Message)}");
+        }
     }
 
     /// <summary>
@@ -159,6 +229,7 @@ internal sealed class ServeSession : IDisposable
         }
 
         CloseListeners();
+        _agent?.ServerClose();
         _stop.Dispose();
         _force.Dispose();
     }
@@ -180,6 +251,40 @@ internal sealed class ServeSession : IDisposable
         {
             _signals.Add(PosixSignalRegistration.Create(signal, OnSignal));
         }
+
+        // SIGUSR1 and SIGUSR2 (raw numbers: .NET names neither) take the process out of rotation and back.
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+        {
+            bool linux = OperatingSystem.IsLinux();
+            _signals.Add(PosixSignalRegistration.Create((PosixSignal)(linux ? 10 : 30), context => OnHealthSignal(context, HealthState.Maint, "SIGUSR1")));
+            _signals.Add(PosixSignalRegistration.Create((PosixSignal)(linux ? 12 : 31), context => OnHealthSignal(context, HealthState.Up, "SIGUSR2")));
+        }
+    }
+
+    private void OnHealthSignal(PosixSignalContext context, HealthState state, string name)
+    {
+        context.Cancel = true;
+        if (Volatile.Read(ref _signalCount) > 0)
+        {
+            // Stopping: the state says drain until the end, whatever is asked.
+            WriteLine(_error, $"socketserver: {name} ignored: the servers are stopping (health state drain).");
+            return;
+        }
+
+        Listener[] listeners;
+        lock (_listeners)
+        {
+            listeners = [.. _listeners];
+        }
+
+        foreach (Listener listener in listeners)
+        {
+            listener.Server.HealthState = state;
+        }
+
+        _agent?.HealthState = state;
+        string word = state == HealthState.Maint ? "maint" : "up";
+        WriteLine(_error, $"socketserver: {name}: health state {word}{(_agent is null ? "" : $" (the agent check answers '{word}')")}.");
     }
 
     private void OnSignal(PosixSignalContext context)
@@ -211,6 +316,21 @@ internal sealed class ServeSession : IDisposable
 
     private void StopListeners()
     {
+        if (DrainDelay > TimeSpan.Zero)
+        {
+            // Say drain first and keep accepting, so that a load balancer polling the agent check stops sending new
+            // connections before they would wait in a backlog nobody accepts from. A second signal ends the wait.
+            foreach (Listener listener in _listeners)
+            {
+                if (listener.Server.HealthState == HealthState.Up)
+                {
+                    listener.Server.HealthState = HealthState.Drain;
+                }
+            }
+
+            _force.Token.WaitHandle.WaitOne(DrainDelay);
+        }
+
         // Drain every listener side by side: stop accepting, close idle connections, let requests in progress finish
         // within the grace period, then abort the rest. A second signal ends the grace period at once.
         Task<DrainResult>[] drains = [.. _listeners.Select(l => l.Server.ShutdownAsync(DrainTimeout, _force.Token))];
@@ -234,7 +354,10 @@ internal sealed class ServeSession : IDisposable
             listener.Close();
         }
 
-        _listeners.Clear();
+        lock (_listeners)
+        {
+            _listeners.Clear();
+        }
     }
 
     private int Fail(int exitCode, string message)

@@ -31,7 +31,17 @@ internal static class ServerFactory
 
         try
         {
-            BindAndActivate(server, recoverStaleSocketFile);
+            if (listener.Adopted is { } adopted)
+            {
+                // Bound by systemd, which also owns a Unix socket's file: nothing to bind, nothing to remove on close.
+                server.AdoptSocket(adopted);
+            }
+            else
+            {
+                server.AllowReusePort = listener.ReusePort;
+                BindAndActivate(server, recoverStaleSocketFile);
+            }
+
             return server;
         }
         catch

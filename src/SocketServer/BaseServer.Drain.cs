@@ -21,7 +21,8 @@ public abstract partial class BaseServer
     /// <returns>How many requests completed, how many connections were closed as idle, and how many were aborted.</returns>
     /// <remarks>
     /// <para>
-    /// It does not close the listening socket: call <see cref="ServerClose"/> afterwards, as after <see cref="Shutdown"/>
+    /// <see cref="HealthState"/> becomes <see cref="HealthState.Drain"/> (unless it is <see cref="HealthState.Maint"/>)
+    /// before anything else. It does not close the listening socket: call <see cref="ServerClose"/> afterwards, as after <see cref="Shutdown"/>
     /// (clients that connected meanwhile wait in the backlog until then). Unlike <see cref="Shutdown"/> it may be called
     /// from any thread, and returns at once when no loop is running; the request to stop stays latched for the next
     /// <see cref="ServeForever()"/>, as Python's does.
@@ -38,6 +39,8 @@ public abstract partial class BaseServer
     public async Task<DrainResult> ShutdownAsync(TimeSpan gracePeriod, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(gracePeriod, TimeSpan.Zero);
+        // First, so that an agent check asked from now on tells the load balancer to send no one new.
+        EnterDrainState();
         TimeProvider time = TimeProvider;
         long started = time.GetTimestamp();
         ConnectionTracker connections = Connections;

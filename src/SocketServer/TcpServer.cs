@@ -119,7 +119,7 @@ public partial class TcpServer : BaseServer
         // gh-128916: SO_REUSEPORT only for IP sockets; Linux 6.12.9+ rejects it on Unix sockets.
         if (AllowReusePort && AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
         {
-            ReuseOptions.TrySetReusePort(_socket);
+            SetReusePort();
         }
 
         if (AllowDualStack && ServerAddress is IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip && ip.Address.Equals(IPAddress.IPv6Any))
@@ -150,6 +150,77 @@ public partial class TcpServer : BaseServer
         _unixBinder = unixBinder;
         unixBinder?.AfterBind();
         ServerAddress = _socket.LocalEndPoint ?? ServerAddress;
+    }
+
+    /// <summary>
+    /// Adopts <paramref name="socket"/>, already bound (and, for a stream, usually listening), in place of the socket the
+    /// constructor created: a socket passed by systemd (<see cref="SystemdActivation"/>), by a parent process, or bound
+    /// by the caller. Python's <c>server.socket = sock</c> after <c>bind_and_activate=False</c>.
+    /// </summary>
+    /// <param name="socket">
+    /// A bound socket of this server's <see cref="SocketType"/>; the server owns it from now on (a Unix socket is
+    /// served through a <see cref="Socket"/> of its own over the same descriptor, so that closing it leaves the file).
+    /// </param>
+    /// <remarks>
+    /// <para>
+    /// Construct the server with <c>bindAndActivate: false</c> (any address of the right kind: it is replaced by the
+    /// socket's own) and call this instead of <see cref="ServerBind"/> and <see cref="ServerActivate"/>. A stream socket
+    /// that is not listening yet is made to listen with <see cref="RequestQueueSize"/>; one already listening keeps the
+    /// backlog it was given (systemd's <c>Backlog=</c>). <see cref="BaseServer.ServerAddress"/> becomes the socket's
+    /// local address. The reuse and dual-stack settings are not applied (they act at bind time), and a Unix socket's
+    /// file is not removed on close: it belongs to whoever bound it.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="ArgumentException">
+    /// The socket is not bound, or its type or address family is not this server's (a stream socket given to a datagram
+    /// server, a TCP socket to a Unix server).
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The server already has a bound socket, or is closed.</exception>
+    public void AdoptSocket(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ObjectDisposedException.ThrowIf(IsClosed, this);
+        if (_socket.IsBound || _unixBinder is not null)
+        {
+            throw new InvalidOperationException("The server's socket is already bound: construct it with bindAndActivate: false to adopt another.");
+        }
+
+        EndPoint local = socket.LocalEndPoint
+            ?? throw new ArgumentException("The socket is not bound: bind it (or let systemd bind it) before adopting it.", nameof(socket));
+        if (socket.SocketType != SocketType)
+        {
+            throw new ArgumentException($"The socket is a {socket.SocketType} socket, but this server serves {SocketType} sockets.", nameof(socket));
+        }
+
+        EndPoint previous = ServerAddress;
+        ServerAddress = local;
+        if (socket.AddressFamily != AddressFamily)
+        {
+            ServerAddress = previous;
+            throw new ArgumentException($"The socket's address family is {socket.AddressFamily}, but this server's is {AddressFamily}.", nameof(socket));
+        }
+
+        if (SocketType == SocketType.Stream && !ListenSocket.IsListening(socket))
+        {
+            socket.Listen(RequestQueueSize);
+        }
+
+        _socket.Dispose();
+        // .NET unlinks a Unix socket's file when a Socket that bound it is disposed: the file is not the server's.
+        _socket = socket.AddressFamily == AddressFamily.Unix ? UnixSocketFile.Detach(socket) : socket;
+    }
+
+    // Python raises the OSError of setsockopt; here it is a bind failure naming the address, like the others.
+    private void SetReusePort()
+    {
+        try
+        {
+            ReuseOptions.TrySetReusePort(_socket);
+        }
+        catch (SocketException e)
+        {
+            throw new ServerBindException(ServerAddress, SocketType, e.SocketErrorCode, $"the system refused SO_REUSEPORT (AllowReusePort): {e.Message}.");
+        }
     }
 
     private static void TryEnableDualMode(Socket socket)

@@ -60,6 +60,18 @@ public sealed class CommandLineValueTests
             OutOfRange: null,
             Empty: UsageCase([.. s_serve, "--keep-stale-socket", ""], "serve", "--keep-stale-socket takes no value, so '' is not understood"),
             NotApplicable: "a switch has no range"),
+        ["socketserver serve --reuse-port"] = new(
+            Bad: UsageCase([.. s_serve, "--reuse-port=yes"], "serve", "--reuse-port takes no value, so 'yes' is not understood"),
+            OutOfRange: null,
+            Empty: UsageCase([.. s_serve, "--reuse-port", ""], "serve", "--reuse-port takes no value, so '' is not understood"),
+            NotApplicable: "a switch has no range"),
+        ["socketserver serve --systemd"] = new(
+            Bad: UsageCase([.. s_serve, "--systemd=yes"], "serve", "--systemd takes no value, so 'yes' is not understood"),
+            OutOfRange: null,
+            Empty: UsageCase([.. s_serve, "--systemd", ""], "serve", "--systemd takes no value, so '' is not understood"),
+            NotApplicable: "a switch has no range"),
+        ["socketserver serve --agent-check"] = Address("--agent-check"),
+        ["socketserver serve --drain-delay"] = Number(s_serve, "serve", "--drain-delay", "86401", "a number of seconds (0 to 86400)"),
 
         ["socketserver send <address>"] = new(
             Bad: new(["send", "nonsense", "a line"], ExitCodes.Address, "socketserver: Invalid <address> value 'nonsense': expected tcp://HOST:PORT, udp://HOST:PORT, unix:PATH or unix-dgram:PATH (tls://HOST:PORT or unix+tls:PATH for TLS).\n"),

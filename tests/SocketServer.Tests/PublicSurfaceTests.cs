@@ -5,6 +5,7 @@ public sealed class PublicSurfaceTests
 {
     private static readonly string[] s_expected =
     [
+        "SocketServer.AgentCheckServer",
         "SocketServer.AsyncDatagramRequestHandler",
         "SocketServer.AsyncStreamRequestHandler",
         "SocketServer.BaseRequestHandler",
@@ -25,6 +26,7 @@ public sealed class PublicSurfaceTests
         "SocketServer.ForkingUnixStreamServer",
         "SocketServer.ForkingUnixStreamServer`1",
         "SocketServer.ForkingWorker",
+        "SocketServer.HealthState",
         "SocketServer.MinDataRate",
         "SocketServer.Protocols.CTime",
         "SocketServer.Protocols.ChargenDatagramHandler",
@@ -45,6 +47,9 @@ public sealed class PublicSurfaceTests
         "SocketServer.SocketReader",
         "SocketServer.SocketWriter",
         "SocketServer.StreamRequestHandler",
+        "SocketServer.SystemdActivation",
+        "SocketServer.SystemdActivationException",
+        "SocketServer.SystemdSocket",
         "SocketServer.TcpServer",
         "SocketServer.TcpServer`1",
         "SocketServer.ThreadingTcpServer",

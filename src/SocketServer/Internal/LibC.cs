@@ -4,7 +4,7 @@ namespace SocketServer.Internal;
 
 /// <summary>
 /// The few libc calls .NET has no API for: <c>statx</c> (to tell a socket file from any other file, and to know
-/// it again by inode), <c>getgrnam_r</c> and <c>chown</c> (to give a socket file a group). Linux only: statx has
+/// it again by inode), <c>getgrnam_r</c> and <c>chown</c> (to give a socket file a group), <c>fcntl</c> (close-on-exec for a socket systemd passed). Linux only: statx has
 /// the same layout on every Linux architecture, unlike <c>struct stat</c>, so no per-architecture offsets.
 /// </summary>
 /// <remarks>
@@ -36,4 +36,11 @@ internal static partial class LibC
 
     [LibraryImport("libc", EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Chown(string path, uint owner, uint group);
+
+    /// <summary>Sets FD_CLOEXEC on <paramref name="descriptor"/> (fcntl F_SETFD; Linux's values); returns 0 or -1.</summary>
+    public static int SetCloseOnExec(int descriptor) => Fcntl(descriptor, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
+
+    // fcntl is variadic; on Linux (x64 and arm64 alike) a third int argument is passed as a fixed one would be.
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int descriptor, int command, int argument);
 }

@@ -43,6 +43,9 @@ internal sealed class CliProcess : IDisposable
     public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
         new(ChildProcess.Start(DotnetHost, [DllPath, .. arguments], environment));
 
+    /// <summary>Starts another program that runs the CLI in its own process (systemd-socket-activate execs it).</summary>
+    public static CliProcess StartTool(string fileName, IEnumerable<string> arguments) => new(ChildProcess.Start(fileName, arguments));
+
     /// <summary>Waits for <paramref name="count"/> ready lines and parses them.</summary>
     public IReadOnlyList<ReadyAddress> WaitUntilListening(int count = 1)
     {

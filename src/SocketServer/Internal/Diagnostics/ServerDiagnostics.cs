@@ -128,6 +128,9 @@ internal sealed class ServerDiagnostics : IDisposable
     public void TlsHandshake(TimeSpan duration, SslProtocols? protocol, string? errorType) =>
         _metrics.TlsHandshake(Tags.Tags, duration.TotalSeconds, protocol, errorType);
 
+    /// <summary>The server's <see cref="BaseServer.HealthState"/>, for the observable instrument.</summary>
+    public HealthState HealthState => _server.HealthState;
+
     /// <summary>How many connections wait in the listen backlog (TCP on Linux), for the observable instrument.</summary>
     public long? QueuedConnections()
     {

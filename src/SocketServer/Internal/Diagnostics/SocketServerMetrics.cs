@@ -71,6 +71,8 @@ internal sealed class SocketServerMetrics
             "socketserver.queued_connections", ObserveQueued, "{connection}", "Connections waiting in the listen backlog to be accepted (TCP on Linux).");
         meter.CreateObservableCounter(
             "socketserver.io", ObserveBytes, "By", "Bytes received from and sent to clients by handlers (after TLS decryption); network.io.direction is receive or transmit.");
+        meter.CreateObservableGauge(
+            "socketserver.health.status", ObserveHealth, "1", "The server's health state (BaseServer.HealthState): 1 for the socketserver.health.state it is in (up, drain or maint), 0 for the others.");
         meter.CreateObservableCounter(
             "socketserver.datagrams", ObserveDatagrams, "{datagram}", "Datagrams received and sent; network.io.direction is receive or transmit.");
     }
@@ -238,6 +240,32 @@ internal sealed class SocketServerMetrics
 
         return measurements;
     }
+
+    private IEnumerable<Measurement<int>> ObserveHealth()
+    {
+        List<Measurement<int>> measurements = [];
+        foreach (ServerDiagnostics server in LiveServers())
+        {
+            HealthState current = server.HealthState;
+            foreach (HealthState state in (ReadOnlySpan<HealthState>)[HealthState.Up, HealthState.Drain, HealthState.Maint])
+            {
+                // hw.status's pattern: one series per state, so a dashboard can sum "drain" over every instance.
+                TagList tags = server.Tags.Tags;
+                tags.Add("socketserver.health.state", HealthStateName(state));
+                measurements.Add(new Measurement<int>(state == current ? 1 : 0, tags));
+            }
+        }
+
+        return measurements;
+    }
+
+    /// <summary>The state's name in the metric and in the agent check's answer: up, drain or maint.</summary>
+    public static string HealthStateName(HealthState state) => state switch
+    {
+        HealthState.Drain => "drain",
+        HealthState.Maint => "maint",
+        _ => "up",
+    };
 
     private IEnumerable<Measurement<long>> ObserveDatagrams()
     {
