@@ -26,6 +26,7 @@ public sealed class ReactorDatagramTests : IDisposable
     [InlineData("udp", true)]
     [InlineData("udp", false)]
     [InlineData("unix-dgram", true)]
+    [InlineData("unix-dgram", false)]
     public async Task AllocatesNothingPerDatagramWithAReusableHandler(string transport, bool reusable)
     {
         var probe = new AllocationProbe();
