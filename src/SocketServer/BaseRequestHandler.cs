@@ -65,6 +65,19 @@ public class BaseRequestHandler
         Prepared = server.Pipeline.Handoffs.Find(request);
     }
 
+    /// <summary>
+    /// Forgets the request served, so that the instance may serve another: only for a handler that opted in
+    /// (<see cref="AsyncDatagramRequestHandler.Reusable"/>), once its request has ended.
+    /// </summary>
+    internal virtual void Detach()
+    {
+        Request = null!;
+        ClientAddress = null;
+        Server = null!;
+        Prepared = null;
+        Volatile.Write(ref _served, 0);
+    }
+
     /// <summary>What the dispatcher prepared for this request beside the handler, or null on the faithful path.</summary>
     private protected Internal.Requests.PreparedRequest? Prepared { get; private set; }
 

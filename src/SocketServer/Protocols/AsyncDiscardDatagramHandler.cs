@@ -4,5 +4,9 @@ namespace SocketServer.Protocols;
 internal sealed class AsyncDiscardDatagramHandler : AsyncDatagramRequestHandler
 {
     /// <inheritdoc/>
+    /// <remarks>Stateless: one instance serves datagram after datagram on the event loops, with no allocation.</remarks>
+    protected override bool Reusable => true;
+
+    /// <inheritdoc/>
     protected override ValueTask HandleAsync() => default;
 }

@@ -4,9 +4,13 @@ namespace SocketServer.Protocols;
 internal sealed class AsyncEchoDatagramHandler : AsyncDatagramRequestHandler
 {
     /// <inheritdoc/>
+    /// <remarks>Stateless: one instance serves datagram after datagram on the event loops, with no allocation.</remarks>
+    protected override bool Reusable => true;
+
+    /// <inheritdoc/>
     protected override ValueTask HandleAsync()
     {
-        Reply(Packet);
+        Reply(Data.Span);
         return default;
     }
 }

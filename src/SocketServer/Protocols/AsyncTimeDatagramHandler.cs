@@ -4,6 +4,10 @@ namespace SocketServer.Protocols;
 internal sealed class AsyncTimeDatagramHandler : AsyncDatagramRequestHandler
 {
     /// <inheritdoc/>
+    /// <remarks>Stateless: one instance serves datagram after datagram on the event loops, with no allocation.</remarks>
+    protected override bool Reusable => true;
+
+    /// <inheritdoc/>
     protected override ValueTask HandleAsync()
     {
         Reply(TimeProtocol.Build(Server.TimeProvider));

@@ -4,9 +4,13 @@ namespace SocketServer.Protocols;
 internal sealed class AsyncTimestampDatagramHandler : AsyncDatagramRequestHandler
 {
     /// <inheritdoc/>
+    /// <remarks>Stateless: one instance serves datagram after datagram on the event loops, with no allocation.</remarks>
+    protected override bool Reusable => true;
+
+    /// <inheritdoc/>
     protected override ValueTask HandleAsync()
     {
-        Reply(TimestampReply.Build(Packet));
+        Reply(TimestampReply.Build(Data.Span));
         return default;
     }
 }

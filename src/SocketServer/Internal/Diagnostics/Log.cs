@@ -71,6 +71,13 @@ internal static partial class Log
     [LoggerMessage(EventId = 105, EventName = "UnnamedDatagramClient", Level = LogLevel.Information, Message = "{ServerAddress}: dropped the reply to a Unix datagram client without a bound name; a client that wants replies must bind its socket to a path.")]
     public static partial void UnnamedDatagramClient(ILogger logger, string serverAddress);
 
+    /// <summary>
+    /// Replies queued on an event loop's datagram batch that the socket did not take (EAGAIN: its send buffer was full;
+    /// or another error), dropped as the network may drop a datagram (Debug, throttled; the metric counts each).
+    /// </summary>
+    [LoggerMessage(EventId = 820, EventName = "DatagramRepliesDropped", Level = LogLevel.Debug, Message = "{ServerAddress}: dropped {Count} datagram replies the socket did not take: {Reason}.{Suppressed}")]
+    public static partial void DatagramRepliesDropped(ILogger logger, string serverAddress, int count, string reason, string suppressed);
+
     /// <summary>A request failed: <see cref="BaseServer.HandleError"/>'s default with a logger factory (Error, with the exception).</summary>
     [LoggerMessage(EventId = 200, EventName = "RequestFailed", Level = LogLevel.Error, Message = "Exception occurred during processing of request from {ClientAddress}")]
     public static partial void RequestFailed(ILogger logger, ClientName clientAddress, Exception exception);

@@ -121,6 +121,20 @@ internal sealed class ServerDiagnostics : IDisposable
         _metrics.HandlerError(Tags.Tags, exception);
     }
 
+    /// <summary>
+    /// <paramref name="count"/> datagram replies of an event loop's batch were not sent (<paramref name="errorType"/>,
+    /// a <see cref="System.Net.Sockets.SocketError"/> name; <paramref name="reason"/> the system's message): counted,
+    /// and logged at Debug at most every 30 s per kind.
+    /// </summary>
+    public void DatagramRepliesDropped(int count, string errorType, string reason)
+    {
+        _metrics.DatagramsDropped(Tags.Tags, count, errorType);
+        if (Logger.IsEnabled(LogLevel.Debug) && _throttle.TryReport("dropped " + errorType, out string suppressed))
+        {
+            Log.DatagramRepliesDropped(Logger, ServerAddressText, count, reason, suppressed);
+        }
+    }
+
     /// <summary>The server stopped accepting: <see cref="SocketServerMetrics.MaxConnectionsPause"/> or <see cref="SocketServerMetrics.DescriptorsPause"/>.</summary>
     public void AcceptPaused(string reason) => _metrics.AcceptPaused(Tags.Tags, reason);
 

@@ -43,6 +43,7 @@ internal sealed class SocketServerMetrics
     private readonly Histogram<double> _tlsHandshakeDuration;
     private readonly Counter<long> _handlerErrors;
     private readonly Counter<long> _acceptPaused;
+    private readonly Counter<long> _droppedDatagrams;
     private readonly Lock _lock = new();
     private readonly List<WeakReference<ServerDiagnostics>> _servers = [];
 
@@ -67,6 +68,8 @@ internal sealed class SocketServerMetrics
             "socketserver.handler.errors", "{error}", "Requests that ended with an exception (error.type is its type).");
         _acceptPaused = meter.CreateCounter<long>(
             "socketserver.accept.paused", "{pause}", "Times the server stopped accepting: at MaxConnections, or out of descriptors (error.type).");
+        _droppedDatagrams = meter.CreateCounter<long>(
+            "socketserver.datagrams.dropped", "{datagram}", "Datagram replies queued on an event loop's batch that the socket did not take (error.type: WouldBlock when its send buffer was full).");
         meter.CreateObservableUpDownCounter(
             "socketserver.queued_connections", ObserveQueued, "{connection}", "Connections waiting in the listen backlog to be accepted (TCP on Linux).");
         meter.CreateObservableCounter(
@@ -153,6 +156,19 @@ internal sealed class SocketServerMetrics
 
     /// <summary>The server stopped accepting (<see cref="MaxConnectionsPause"/> or <see cref="DescriptorsPause"/>).</summary>
     public void AcceptPaused(in TagList tags, string reason) => AddWithError(_acceptPaused, tags, reason);
+
+    /// <summary><paramref name="count"/> datagram replies were dropped (<paramref name="errorType"/>).</summary>
+    public void DatagramsDropped(in TagList tags, int count, string errorType)
+    {
+        if (!_droppedDatagrams.Enabled)
+        {
+            return;
+        }
+
+        TagList withError = tags;
+        withError.Add("error.type", errorType);
+        _droppedDatagrams.Add(count, withError);
+    }
 
     /// <summary>A TLS handshake ended: with <paramref name="protocol"/> negotiated, or failed with <paramref name="errorType"/>.</summary>
     public void TlsHandshake(in TagList tags, double seconds, SslProtocols? protocol, string? errorType)

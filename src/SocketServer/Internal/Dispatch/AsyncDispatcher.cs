@@ -17,7 +17,10 @@ internal sealed class AsyncDispatcher(IServeSession session) : RequestDispatcher
     /// <inheritdoc/>
     public override void ProcessRequest(BaseServer server, object request, EndPoint? clientAddress)
     {
-        BaseRequestHandler handler = server.CreateHandlerFor(request, clientAddress);
+        // A pooled datagram (the reactor's) may be served by an idle handler that opted in to serving again.
+        BaseRequestHandler handler = request is DatagramRequest { Pool: { } pool } datagram
+            ? pool.HandlerFor(server, datagram, clientAddress)
+            : server.CreateHandlerFor(request, clientAddress);
         if (handler is AsyncStreamRequestHandler && request is Socket connection)
         {
             session.StartConnection(handler, connection, clientAddress);

@@ -27,7 +27,7 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
     private readonly ReactorGroup _group;
     private readonly int _listenerFd;
     private readonly bool _datagram;
-    private readonly int _maxPacketSize;
+    private readonly ReactorDatagramPort? _datagramPort;
     private long _listenerRegistration;
     private CancellationTokenRegistration _cancellation;
     private Exception? _exitException;
@@ -53,7 +53,11 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
 
         _listenerFd = (int)server.Socket.Handle;
         _datagram = server.Socket.SocketType == SocketType.Dgram;
-        _maxPacketSize = Math.Min(server is UdpServer udp ? udp.MaxPacketSize : 8192, EventLoop.ReadBufferSize);
+        if (_datagram)
+        {
+            int packetSize = Math.Clamp(server is UdpServer udp ? udp.MaxPacketSize : 8192, 0, EventLoop.ReadBufferSize);
+            _datagramPort = new ReactorDatagramPort(this, server, _group.Loops[0], _listenerFd, packetSize);
+        }
     }
 
     /// <inheritdoc/>
@@ -92,9 +96,11 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
     /// <summary>True on one of this session's loop threads.</summary>
     public bool IsOnLoopThread()
     {
-        foreach (EventLoop loop in _group.Loops)
+        // An index, not foreach: the list is an interface here, and its enumerator would be allocated per datagram.
+        IReadOnlyList<EventLoop> loops = _group.Loops;
+        for (int i = 0; i < loops.Count; i++)
         {
-            if (loop.IsOnLoopThread)
+            if (loops[i].IsOnLoopThread)
             {
                 return true;
             }
@@ -106,9 +112,9 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
     /// <inheritdoc/>
     public unsafe void OnEvents(uint events)
     {
-        if (_datagram)
+        if (_datagramPort is { } port)
         {
-            ReceiveAvailable();
+            port.ReceiveAvailable();
             return;
         }
 
@@ -157,51 +163,8 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
     /// <inheritdoc/>
     public void HandlerEnded(object request, EndPoint? clientAddress) => _pipeline.EndQuietly(request, clientAddress);
 
-    /// <summary>
-    /// Receives the datagrams waiting on a datagram server's socket (edge-triggered: until EAGAIN, or a batch of 256,
-    /// after which the rest is taken after the loop's other work) and runs each through the server's hooks.
-    /// </summary>
-    private unsafe void ReceiveAvailable()
-    {
-        EventLoop loop = _group.Loops[0];
-        AddressFamily family = _server.Socket.AddressFamily;
-        int addressCapacity = SocketAddress.GetMaximumAddressSize(family);
-        for (int received = 0; Volatile.Read(ref _stopping) == 0; received++)
-        {
-            if (received == 256)
-            {
-                loop.Post(new AcceptWork(this));
-                return;
-            }
-
-            var address = new SocketAddress(family, addressCapacity);
-            nint length;
-            uint addressLength = (uint)addressCapacity;
-            fixed (byte* addressBytes = address.Buffer.Span)
-            {
-                length = ReactorNative.RecvFrom(_listenerFd, loop.ReadBuffer, (nuint)_maxPacketSize, ReactorNative.MsgDontWait, addressBytes, &addressLength);
-            }
-
-            if (length < 0)
-            {
-                int errno = Marshal.GetLastSystemError();
-                if (errno == ReactorNative.EAgain || errno == ReactorNative.EBadF)
-                {
-                    return;
-                }
-
-                // EINTR, or an ICMP error reported on the socket (ECONNREFUSED...): as a failed GetRequest, no request.
-                continue;
-            }
-
-            address.Size = (int)addressLength;
-            _server.Diagnostics.Traffic.DatagramReceived((int)length);
-            byte[] packet = new ReadOnlySpan<byte>(loop.ReadBuffer, (int)length).ToArray();
-            EndPoint clientAddress = _server.ServerAddress.Create(address);
-            var request = new DatagramRequest(packet, _server.Socket);
-            AcceptRequest(request, clientAddress);
-        }
-    }
+    /// <summary>A datagram the port received: the request pipeline's first half, on loop 0.</summary>
+    internal void AcceptDatagram(DatagramRequest request, EndPoint clientAddress) => AcceptRequest(request, clientAddress);
 
     /// <summary>
     /// The request pipeline's first half, on the loop: what escapes it (a <see cref="ServerExitException"/>, or an
@@ -355,6 +318,7 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
             // No accept any more: end the TLS connections (off the loops) the same way.
             _tlsConnections.StopAsync().GetAwaiter().GetResult();
             _group.Dispose();
+            _datagramPort?.Dispose();
             if (!_server.IsClosed)
             {
                 try
@@ -398,11 +362,18 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
         }
     }
 
+    /// <summary>The datagram server's port on loop 0 (null for a stream server); for tests.</summary>
+    internal ReactorDatagramPort? DatagramPort => _datagramPort;
+
     /// <summary>The live connections of loop <paramref name="index"/>; read on that loop's thread only.</summary>
     internal IReadOnlyCollection<ServerStreamConnection> ConnectionsOf(int index) => _connections[index];
 
     /// <summary>Stops the loops (as the stop sequence does); for a session that failed to start.</summary>
-    public void Dispose() => _group.Dispose();
+    public void Dispose()
+    {
+        _group.Dispose();
+        _datagramPort?.Dispose();
+    }
 
     private sealed class StartWork(ReactorServeSession session, ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress) : IReactorWork
     {

@@ -200,7 +200,10 @@ internal sealed class RequestPipeline
     /// </summary>
     public void FinishDatagramInline(BaseRequestHandler handler, IAsyncDatagramHost host, object request, EndPoint? clientAddress)
     {
-        var prepared = new PreparedRequest(handler, datagramHost: host);
+        // A pooled datagram (the reactor's) carries a hand-off of its own: nothing allocated per datagram.
+        PreparedRequest prepared = request is DatagramRequest { PooledHandoff: { } pooled } datagram
+            ? pooled.ForDatagram(handler, host, datagram)
+            : new PreparedRequest(handler, datagramHost: host);
         Handoffs.Offer(request, prepared);
         try
         {
@@ -270,9 +273,20 @@ internal sealed class RequestPipeline
 
     /// <summary>
     /// Ends a request: <c>ShutdownRequest</c>, then its connection's slot under the limits is given back. Called
-    /// exactly once per request.
+    /// exactly once per request. A pooled datagram goes back to its pool then, unless its handler still runs (it gives
+    /// it back when its task completes).
     /// </summary>
-    public void End(object request) => _server.EndRequest(request);
+    public void End(object request)
+    {
+        try
+        {
+            _server.EndRequest(request);
+        }
+        finally
+        {
+            (request as DatagramRequest)?.Release();
+        }
+    }
 
     /// <summary><see cref="End"/> where nothing may escape (a loop, a pool thread): a failure is a thread exception.</summary>
     public void EndQuietly(object request, EndPoint? clientAddress)
