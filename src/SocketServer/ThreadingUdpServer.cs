@@ -31,5 +31,10 @@ public class ThreadingUdpServer : UdpServer, IThreadingServer
     /// <inheritdoc cref="ThreadingTcpServer.BlockOnClose"/>
     public virtual bool BlockOnClose { get; set; } = true;
 
+    /// <inheritdoc cref="ThreadingTcpServer.MaxIdleThreads"/>
+    public virtual int MaxIdleThreads { get; set; } = 64;
+
     internal int TrackedThreadCount => ((ThreadingDispatcher)Dispatcher).TrackedThreadCount;
+
+    internal int ParkedThreadCount => ((ThreadingDispatcher)Dispatcher).ParkedThreadCount;
 }

@@ -42,5 +42,10 @@ public class ThreadingUnixDatagramServer : UnixDatagramServer, IThreadingServer
     /// <inheritdoc cref="ThreadingTcpServer.BlockOnClose"/>
     public virtual bool BlockOnClose { get; set; } = true;
 
+    /// <inheritdoc cref="ThreadingTcpServer.MaxIdleThreads"/>
+    public virtual int MaxIdleThreads { get; set; } = 64;
+
     internal int TrackedThreadCount => ((ThreadingDispatcher)Dispatcher).TrackedThreadCount;
+
+    internal int ParkedThreadCount => ((ThreadingDispatcher)Dispatcher).ParkedThreadCount;
 }
