@@ -2,8 +2,8 @@ namespace SocketServer.Internal.Dispatch;
 
 /// <summary>
 /// A threading server's request threads that finished a request and wait, parked, to run the next one instead of
-/// ending: a new thread costs the runtime about 40 system calls and two context switches (its stack, signal stack,
-/// affinity, priority and name), more than serving a short connection. At most <c>MaxIdleThreads</c> are parked;
+/// ending: a new thread costs the runtime about 40 system calls (its stack, signal stack, affinity, priority
+/// and name) and nearly two context switches, more than serving a short connection does. At most <c>MaxIdleThreads</c> are parked;
 /// each ends after <see cref="IdleTimeout"/> without work, and all of them when the server closes.
 /// </summary>
 /// <remarks>
