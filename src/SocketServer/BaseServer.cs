@@ -137,12 +137,12 @@ public abstract partial class BaseServer : IDisposable
     /// </remarks>
     protected virtual bool VerifyRequest(object request, EndPoint? clientAddress) => true;
 
-    /// <summary>Serves a verified request: at once, on a new thread, or in a child process.</summary>
+    /// <summary>Serves a verified request: at once, on a request thread, or in a child process.</summary>
     /// <param name="request">The request.</param>
     /// <param name="clientAddress">The client's address.</param>
     /// <remarks>
     /// May be overridden. The synchronous servers call <see cref="FinishRequest"/> then
-    /// <see cref="ShutdownRequest"/>; the threading servers do both on a new thread.
+    /// <see cref="ShutdownRequest"/>; the threading servers do both on a request thread of its own.
     /// </remarks>
     protected virtual void ProcessRequest(object request, EndPoint? clientAddress) =>
         ActiveDispatcher.ProcessRequest(this, request, clientAddress);

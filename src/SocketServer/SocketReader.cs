@@ -25,7 +25,11 @@ public sealed class SocketReader : Stream
 
     // Null for a plain connection, which reads the socket directly (the fast path); the TLS stream otherwise.
     private readonly Stream? _stream;
-    private readonly byte[] _buffer;
+    private readonly int _bufferSize;
+
+    // The read-ahead buffer, made by the first read that needs it: a handler that reads into buffers of its own (an
+    // echo) or sits idle on a connection never pays for it.
+    private byte[]? _buffer;
     private int _position;
     private int _length;
     private bool _closed;
@@ -48,12 +52,7 @@ public sealed class SocketReader : Stream
         ArgumentNullException.ThrowIfNull(socket);
         _socket = socket;
         _stream = stream;
-        _buffer = bufferSize switch
-        {
-            < 0 => new byte[DefaultBufferSize],
-            0 => [],
-            _ => new byte[bufferSize],
-        };
+        _bufferSize = bufferSize < 0 ? DefaultBufferSize : bufferSize;
     }
 
     /// <inheritdoc/>
@@ -74,6 +73,8 @@ public sealed class SocketReader : Stream
         get => throw new NotSupportedException();
         set => throw new NotSupportedException();
     }
+
+    private byte[] ReadAhead => _buffer ??= new byte[_bufferSize];
 
     /// <summary>Whether the reader was disposed (the socket itself may still be open).</summary>
     public bool IsClosed => _closed;
@@ -117,7 +118,7 @@ public sealed class SocketReader : Stream
         int cap = MaxLineLength is { } maxLine && maxLine < max ? maxLine : int.MaxValue;
         int stop = Math.Min(max, cap);
         var line = new ArrayBufferWriter<byte>(Math.Min(stop, 256) + 1);
-        bool complete = _buffer.Length == 0 ? ReadLineUnbuffered(line, stop) : ReadLineBuffered(line, stop);
+        bool complete = _bufferSize == 0 ? ReadLineUnbuffered(line, stop) : ReadLineBuffered(line, stop);
         if (!complete && line.WrittenCount == cap && HasMoreInput(cap))
         {
             throw StopInput(cap);
@@ -169,14 +170,14 @@ public sealed class SocketReader : Stream
             if (_position == _length)
             {
                 _position = 0;
-                _length = Receive(_buffer, line.WrittenCount);
+                _length = Receive(ReadAhead, line.WrittenCount);
                 if (_length == 0)
                 {
                     break;
                 }
             }
 
-            ReadOnlySpan<byte> available = _buffer.AsSpan(_position, Math.Min(_length - _position, stop - line.WrittenCount));
+            ReadOnlySpan<byte> available = ReadAhead.AsSpan(_position, Math.Min(_length - _position, stop - line.WrittenCount));
             int newline = available.IndexOf((byte)'\n');
             ReadOnlySpan<byte> take = newline >= 0 ? available[..(newline + 1)] : available;
             line.Write(take);
@@ -198,7 +199,7 @@ public sealed class SocketReader : Stream
             return true;
         }
 
-        if (_buffer.Length == 0)
+        if (_bufferSize == 0)
         {
             // The byte is consumed, but the line is refused anyway.
             Span<byte> one = stackalloc byte[1];
@@ -206,7 +207,7 @@ public sealed class SocketReader : Stream
         }
 
         _position = 0;
-        _length = Receive(_buffer, held);
+        _length = Receive(ReadAhead, held);
         return _length > 0;
     }
 
@@ -247,7 +248,7 @@ public sealed class SocketReader : Stream
 
         if (_position == _length)
         {
-            if (buffer.Length >= _buffer.Length)
+            if (buffer.Length >= _bufferSize)
             {
                 int received = Receive(buffer);
                 if (received > 0)
@@ -259,11 +260,11 @@ public sealed class SocketReader : Stream
             }
 
             _position = 0;
-            _length = Receive(_buffer);
+            _length = Receive(ReadAhead);
         }
 
         int count = Math.Min(buffer.Length, _length - _position);
-        _buffer.AsSpan(_position, count).CopyTo(buffer);
+        ReadAhead.AsSpan(_position, count).CopyTo(buffer);
         _position += count;
         if (count > 0)
         {

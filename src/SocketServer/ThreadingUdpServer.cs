@@ -5,13 +5,14 @@ using SocketServer.Internal.Dispatch;
 namespace SocketServer;
 
 /// <summary>
-/// A <see cref="UdpServer"/> that serves each datagram on a new thread; Python's <c>ThreadingUDPServer</c>
+/// A <see cref="UdpServer"/> that serves each datagram on a thread of its own; Python's <c>ThreadingUDPServer</c>
 /// (<c>ThreadingMixIn</c> + <c>UDPServer</c>).
 /// </summary>
 /// <remarks>
-/// Each request gets a dedicated <see cref="Thread"/>, not a thread-pool item, so it may block freely.
-/// <see cref="BaseServer.HandleError"/> and <see cref="BaseServer.ShutdownRequest"/> run on that thread. Finished
-/// threads are forgotten as new ones start, so a long-running server tracks only the live ones.
+/// Each request gets a dedicated <see cref="Thread"/>, not a thread-pool item, so it may block freely: a new one, or
+/// one that finished an earlier request and waited for the next (see <see cref="MaxIdleThreads"/>).
+/// <see cref="BaseServer.HandleError"/> and <see cref="BaseServer.ShutdownRequest"/> run on that thread. Ended
+/// requests are forgotten as new ones start, so a long-running server tracks only the live ones.
 /// </remarks>
 public class ThreadingUdpServer : UdpServer, IThreadingServer
 {
@@ -31,5 +32,10 @@ public class ThreadingUdpServer : UdpServer, IThreadingServer
     /// <inheritdoc cref="ThreadingTcpServer.BlockOnClose"/>
     public virtual bool BlockOnClose { get; set; } = true;
 
+    /// <inheritdoc cref="ThreadingTcpServer.MaxIdleThreads"/>
+    public virtual int MaxIdleThreads { get; set; } = 64;
+
     internal int TrackedThreadCount => ((ThreadingDispatcher)Dispatcher).TrackedThreadCount;
+
+    internal int ParkedThreadCount => ((ThreadingDispatcher)Dispatcher).ParkedThreadCount;
 }

@@ -7,4 +7,6 @@ internal interface IThreadingServer
     bool DaemonThreads { get; }
 
     bool BlockOnClose { get; }
+
+    int MaxIdleThreads { get; }
 }

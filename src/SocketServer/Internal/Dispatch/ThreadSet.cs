@@ -2,13 +2,15 @@ using SocketServer.Internal;
 namespace SocketServer.Internal.Dispatch;
 
 /// <summary>
-/// Python's <c>_Threads</c>: the non-daemon request threads a server must join on close. Each append first
-/// drops the threads that have finished, so a long-running server holds only the live ones (bpo-37193).
+/// Python's <c>_Threads</c>: the non-daemon requests a server must wait for on close. Python keeps their threads and
+/// joins them; a request thread may serve several requests here (<see cref="ParkedThreads"/>), so each request's
+/// <see cref="RequestWork"/> is kept, and joining it waits for the request to end. Each append first drops the
+/// requests that have ended, so a long-running server holds only the live ones (bpo-37193).
 /// </summary>
 internal sealed class ThreadSet
 {
     private readonly Lock _lock = new();
-    private List<Thread> _threads = [];
+    private List<RequestWork> _requests = [];
 
     public int Count
     {
@@ -16,60 +18,61 @@ internal sealed class ThreadSet
         {
             lock (_lock)
             {
-                return _threads.Count;
+                return _requests.Count;
             }
         }
     }
 
-    /// <summary>Reaps finished threads, then tracks <paramref name="thread"/> unless it is a background (daemon) thread.</summary>
-    public void Append(Thread thread)
+    /// <summary>Reaps ended requests, then tracks <paramref name="work"/> unless it runs on a background (daemon) thread.</summary>
+    public void Append(RequestWork work)
     {
         lock (_lock)
         {
-            _threads.RemoveAll(static t => !t.IsAlive && (t.ThreadState & ThreadState.Unstarted) == 0);
-            if (!thread.IsBackground)
+            _requests.RemoveAll(static r => r.IsFinished);
+            if (!work.Daemon)
             {
-                _threads.Add(thread);
+                _requests.Add(work);
             }
         }
     }
 
     /// <summary>
-    /// Takes every tracked thread and waits for each to finish. Called from one of them (a handler calling
+    /// Takes every tracked request and waits for each to end. Called from one of them (a handler calling
     /// <c>ServerClose</c>), it waits for all the others, then throws instead of waiting for itself, which would never
     /// return: CPython raises "cannot join current thread" there.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The calling thread is one of the tracked request threads.</exception>
+    /// <exception cref="InvalidOperationException">The calling thread runs one of the tracked requests.</exception>
     public void Join()
     {
-        List<Thread> threads;
+        List<RequestWork> requests;
         lock (_lock)
         {
-            threads = _threads;
-            _threads = [];
+            requests = _requests;
+            _requests = [];
         }
 
         Thread current = Thread.CurrentThread;
-        bool joiningItself = false;
-        foreach (Thread thread in threads)
+        RequestWork? own = null;
+        foreach (RequestWork request in requests)
         {
-            if (thread == current)
+            // An ended request may have run on this thread before the one now calling; only a running one is its own.
+            if (request.Thread == current && !request.IsFinished)
             {
-                joiningItself = true;
+                own = request;
             }
-            else if ((thread.ThreadState & ThreadState.Unstarted) == 0)
+            else
             {
-                // A thread whose Start failed was never run; there is nothing to wait for.
-                thread.Join();
+                // A request whose thread could not start was marked ended; there is nothing to wait for.
+                request.Wait();
             }
         }
 
-        if (joiningItself)
+        if (own is not null)
         {
             lock (_lock)
             {
                 // Still running: a later close from another thread must wait for it.
-                _threads.Add(current);
+                _requests.Add(own);
             }
 
             throw new InvalidOperationException(
