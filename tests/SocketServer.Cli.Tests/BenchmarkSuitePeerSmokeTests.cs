@@ -8,6 +8,8 @@ namespace SocketServer.Cli.Tests;
 /// interface is switched off (io_uring) or whose CLI option this build does not have yet (<c>--transport</c>) is
 /// Skipped with the runner's reason; any other reason for not starting fails.
 /// </summary>
+// One suite run at a time: each pins its servers to CPU 0 and its generator to CPU 1.
+[Collection("benchmark suite")]
 public sealed class BenchmarkSuitePeerSmokeTests(SuitePeerRun peers) : IClassFixture<SuitePeerRun>
 {
     [Fact]

@@ -5,11 +5,12 @@
  * benchmarks/run with gcc -O2 like epoll_echo.c; not part of the product.
  *
  * Usage: loadgen MODE --target tcp://HOST:PORT|udp://HOST:PORT [-c N] [-s BYTES] [-p P] [-d SECONDS]
- *                [--warmup SECONDS] [--json]
+ *                [--warmup SECONDS] [-n MESSAGES] [--json]
  *   MODE is pingpong, pipeline, connrate, udp or idle; HOST an IPv4 address. The options mean what they mean for
  *   `socketserver bench` (docs/cli.md): -c connections (udp: sockets, connrate: concurrent workers; default 64,
  *   16 for connrate), -s message size (default 32), -p messages in flight per connection in pipeline mode
- *   (default 8), -d measured seconds (default 10) after --warmup seconds (default 1).
+ *   (default 8), -d measured seconds (default 10) after --warmup seconds (default 1), -n: also stop after exactly
+ *   this many measured messages (connections in connrate mode).
  *
  * Semantics, as bench's reactor engine:
  * - Each connection (udp socket, connrate worker) sends a stream read from bench's pseudo-random sequence (period
@@ -83,6 +84,7 @@ static struct sockaddr_in target;
 static char target_text[256];
 static int connections = -1, size = 32, depth = 8, json = 0;
 static double duration = 10, warmup = 1;
+static uint64_t max_messages = 0; /* -n: stop after this many measured messages; 0 for no bound */
 
 static unsigned char *pattern;
 static int max_chunk;
@@ -170,9 +172,11 @@ static double percentile_us(double percentile, uint64_t total) {
 static void record(int64_t sent_at, int64_t now) {
     round_trips++;
     if (sent_at < measure_from) return;
+    if (max_messages != 0 && messages >= max_messages) return; /* past -n: the run is ending */
     messages++;
     payload_bytes += (uint64_t)size;
     histogram[bucket_of(now - sent_at)]++;
+    if (messages == max_messages) stopping = 1;
 }
 
 static void count_error(enum error_kind kind) { errors[kind]++; }
@@ -445,7 +449,7 @@ static int udp_open(struct client *client) {
 static void usage(const char *problem) {
     fprintf(stderr, "loadgen: %s\n", problem);
     fprintf(stderr, "usage: loadgen pingpong|pipeline|connrate|udp|idle --target tcp://HOST:PORT|udp://HOST:PORT "
-                    "[-c N] [-s BYTES] [-p P] [-d SECONDS] [--warmup SECONDS] [--json]\n");
+                    "[-c N] [-s BYTES] [-p P] [-d SECONDS] [--warmup SECONDS] [-n MESSAGES] [--json]\n");
     exit(2);
 }
 
@@ -525,6 +529,8 @@ static void parse_arguments(int argc, char **argv) {
             duration = seconds_value(option, value, 0);
         else if (strcmp(option, "--warmup") == 0)
             warmup = seconds_value(option, value, 1);
+        else if (strcmp(option, "-n") == 0 || strcmp(option, "--max-messages") == 0)
+            max_messages = (uint64_t)whole(option, value, 1, 2000000000L);
         else {
             char message[160];
             snprintf(message, sizeof message, "unknown option '%s'", option);
