@@ -33,6 +33,8 @@ internal static class ProtocolHandlers
     {
         (ServeProtocol.Echo, true) => static () => new EchoStreamHandler(),
         (ServeProtocol.Echo, false) => static () => new EchoDatagramHandler(),
+        (ServeProtocol.RawEcho, true) => static () => new RawEchoStreamHandler(),
+        (ServeProtocol.RawEcho, false) => static () => new EchoDatagramHandler(),
         (ServeProtocol.Discard, true) => static () => new DiscardStreamHandler(),
         (ServeProtocol.Discard, false) => static () => new DiscardDatagramHandler(),
         (ServeProtocol.Daytime, true) => static () => new DaytimeStreamHandler(),

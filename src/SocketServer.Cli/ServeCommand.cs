@@ -33,6 +33,12 @@ internal static class ServeCommand
             DefaultValueFactory = static _ => "sync",
         };
         OptionValues.OneOf(mode, "sync", "threading", "forking", "async");
+        Option<string> handler = new("--handler")
+        {
+            Description = "The shape of echo's stream handler in the sync, threading and forking modes: stream (the default) reads RFile and writes WFile (EchoStreamHandler, a StreamRequestHandler); raw receives and sends on the request socket itself, as a Python handler calling request.recv(65536) and sendall. For comparing like with like (benchmarks/run).",
+            DefaultValueFactory = static _ => "stream",
+        };
+        OptionValues.OneOf(handler, "stream", "raw");
         Option<string> tlsCert = OptionValues.FileName(new("--tls-cert")
         {
             Description = "Serve the stream listeners (--tcp, --unix) over TLS 1.2/1.3 with this certificate: PEM (with --tls-key, or with the key in the same file) or PKCS#12 (.pfx, .p12).",
@@ -96,6 +102,7 @@ internal static class ServeCommand
             unix,
             unixDgram,
             mode,
+            handler,
             tlsCert,
             tlsKey,
             tlsPassword,
@@ -194,6 +201,22 @@ internal static class ServeCommand
                 "async" => ServeMode.Async,
                 _ => ServeMode.Sync,
             };
+            if (parseResult.GetValue(handler) == "raw")
+            {
+                // The raw shape reads the plain socket, so it has no TLS, and the async mode's handlers have no socket to read.
+                string? conflict = serveProtocol != ServeProtocol.Echo ? "serves echo only"
+                    : serveMode == ServeMode.Async ? "needs --mode sync, threading or forking (async handlers read pipes, not the socket)"
+                    : tls is not null ? "cannot serve TLS (it reads the socket itself); leave out --tls-cert"
+                    : null;
+                if (conflict is not null)
+                {
+                    Console.Error.WriteLine($"socketserver: --handler raw {conflict}.");
+                    return ExitCodes.Usage;
+                }
+
+                serveProtocol = ServeProtocol.RawEcho;
+            }
+
             // The library's events, one line each on standard error (the ready lines on standard output stay as they are).
             using Microsoft.Extensions.Logging.ILoggerFactory loggerFactory = CliLogging.CreateFactory();
             using ServeSession session = new(Console.Out, Console.Error)

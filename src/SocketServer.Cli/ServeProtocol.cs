@@ -6,6 +6,12 @@ internal enum ServeProtocol
     /// <summary>Echo (RFC 862): everything received is sent back.</summary>
     Echo,
 
+    /// <summary>
+    /// Echo with the other handler shape on streams (<c>serve echo --handler raw</c>): the request socket's own
+    /// receive and send instead of RFile and WFile. Datagrams are echoed as by <see cref="Echo"/>.
+    /// </summary>
+    RawEcho,
+
     /// <summary>Discard (RFC 863): everything received is thrown away; nothing is sent.</summary>
     Discard,
 

@@ -74,6 +74,52 @@ public sealed class ServeCommandTests
         Assert.Equal("", cli.Process.Stderr);
     }
 
+    [Theory]
+    [InlineData("sync")]
+    [InlineData("threading")]
+    [InlineData("forking")]
+    public void RawHandlerEchoesThroughTheRequestSocket(string mode)
+    {
+        using var directory = new TempDirectory();
+        using CliProcess cli = CliProcess.Start(
+            "serve", "echo", "--handler", "raw", "--tcp", "127.0.0.1:0", "--udp", "127.0.0.1:0", "--unix", directory.NewPath("stream"), "--mode", mode);
+
+        IReadOnlyList<ReadyAddress> addresses = cli.WaitUntilListening(3);
+
+        // More than one 64 KiB receive on the streams, so the loop and the whole send are both exercised.
+        byte[] large = [.. Enumerable.Range(0, 300_000).Select(static i => (byte)(i * 7))];
+        foreach (ReadyAddress address in addresses)
+        {
+            byte[] message = address.Scheme == "udp" ? Encoding.ASCII.GetBytes("hello udp\n") : large;
+            Assert.Equal(message, Clients.RoundTrip(address, message, directory));
+        }
+
+        Assert.Equal(0, cli.Stop());
+        Assert.Equal("", cli.Process.Stderr);
+    }
+
+    [Theory]
+    [InlineData("discard", "sync", "socketserver: --handler raw serves echo only.")]
+    [InlineData("echo", "async", "socketserver: --handler raw needs --mode sync, threading or forking (async handlers read pipes, not the socket).")]
+    public void RawHandlerRefusesWhatItCannotServe(string protocol, string mode, string line)
+    {
+        ToolRun run = CliProcess.Run("serve", protocol, "--handler", "raw", "--tcp", "127.0.0.1:0", "--mode", mode);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(line + "\n", run.Stderr);
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
+    public void RawHandlerRefusesTls()
+    {
+        using var files = new TlsFiles();
+        ToolRun run = CliProcess.Run("serve", "echo", "--handler", "raw", "--tcp", "127.0.0.1:0", "--mode", "threading", "--tls-cert", files.Certificate, "--tls-key", files.Key);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("socketserver: --handler raw cannot serve TLS (it reads the socket itself); leave out --tls-cert.\n", run.Stderr);
+    }
+
     [Fact]
     public void ServesIPv6Loopback()
     {

@@ -1,0 +1,3 @@
+module socketserver.benchmarks/goecho
+
+go 1.19
