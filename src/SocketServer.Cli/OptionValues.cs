@@ -83,6 +83,56 @@ internal static class OptionValues
         return option;
     }
 
+    /// <summary>
+    /// Makes <paramref name="option"/> accept trusted PROXY protocol sources: networks in CIDR form, single addresses, or
+    /// <c>unix</c> (the peers of the Unix stream listeners).
+    /// </summary>
+    /// <param name="option">The option.</param>
+    /// <returns>The option.</returns>
+    public static Option<string[]> ProxySources(Option<string[]> option)
+    {
+        option.HelpName ??= "CIDR|unix";
+        option.Validators.Add(result =>
+        {
+            foreach (Token token in result.Tokens)
+            {
+                if (!TryParseProxySource(token.Value, out _))
+                {
+                    result.AddError($"{Name(result)}: '{token.Value}' is not a network (CIDR such as 10.0.0.0/8 or ::1/128, an address, or unix)");
+                    return;
+                }
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Reads one <c>--proxy-trust</c> value: a network (an address alone is a one-address network), or null for <c>unix</c>.</summary>
+    /// <param name="text">The value.</param>
+    /// <param name="network">The network; null for <c>unix</c>.</param>
+    /// <returns>Whether the value is one.</returns>
+    public static bool TryParseProxySource(string text, out System.Net.IPNetwork? network)
+    {
+        network = null;
+        if (text == "unix")
+        {
+            return true;
+        }
+
+        if (System.Net.IPNetwork.TryParse(text, out System.Net.IPNetwork parsed))
+        {
+            network = parsed;
+            return true;
+        }
+
+        if (!text.Contains('/', StringComparison.Ordinal) && System.Net.IPAddress.TryParse(text, out System.Net.IPAddress? address) && text.Contains(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? '.' : ':', StringComparison.Ordinal))
+        {
+            network = new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        return false;
+    }
+
     private static bool TryParse<T>(ArgumentResult result, T min, T max, string accepts, bool minExclusive, out T value)
         where T : struct, INumber<T>
     {

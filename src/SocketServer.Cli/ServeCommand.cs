@@ -65,6 +65,28 @@ internal static class ServeCommand
             int.MaxValue,
             "a whole number (0 for no limit, or more)");
 
+        Option<bool> proxyProtocol = new("--proxy-protocol")
+        {
+            Description = "Require a PROXY protocol header (HAProxy's send-proxy or send-proxy-v2) at the start of every connection of the stream listeners, from a --proxy-trust source; the client address logged and served is then the original client's. Never guessed: without this option a header is data.",
+        };
+        Option<string[]> proxyTrust = OptionValues.ProxySources(new Option<string[]>("--proxy-trust")
+        {
+            Description = "A source allowed to send PROXY headers: a network (10.0.0.0/8, ::1/128), an address, or unix for the peers of --unix listeners; other sources are closed unread. Repeatable. Default: 127.0.0.0/8 and ::1.",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        });
+        Option<double> proxyHeaderTimeout = OptionValues.Number(
+            new Option<double>("--proxy-header-timeout")
+            {
+                Description = "How many seconds a trusted proxy has to send its whole header after connecting (the sync, threading and forking modes wait for it on the accepting thread, at most this long).",
+                HelpName = "SECONDS",
+                DefaultValueFactory = static _ => 5,
+            },
+            0,
+            MaxDrainSeconds,
+            $"a number of seconds (more than 0, up to {MaxDrainSeconds})",
+            minExclusive: true);
+
         Option<bool> keepStaleSocket = new("--keep-stale-socket")
         {
             Description = "Refuse to start when a --unix or --unix-dgram path holds a stale socket file (one no server listens on, left by a killed server), instead of removing it.",
@@ -109,6 +131,9 @@ internal static class ServeCommand
             tlsClientCa,
             drainTimeout,
             maxConnections,
+            proxyProtocol,
+            proxyTrust,
+            proxyHeaderTimeout,
             keepStaleSocket,
             reusePort,
             systemd,
@@ -193,6 +218,23 @@ internal static class ServeCommand
                 return ExitCodes.Address;
             }
 
+            ProxyProtocolOptions? proxy = null;
+            if (parseResult.GetValue(proxyProtocol))
+            {
+                if (!listeners.Any(static l => l.IsStream))
+                {
+                    Console.Error.WriteLine("socketserver: the PROXY protocol (--proxy-protocol) needs a stream listener (--tcp or --unix); UDP and Unix datagram listeners cannot use it.");
+                    return ExitCodes.Address;
+                }
+
+                proxy = ProxyOptions(parseResult.GetValue(proxyTrust), parseResult.GetValue(proxyHeaderTimeout));
+            }
+            else if (parseResult.GetResult(proxyTrust) is not null || parseResult.GetResult(proxyHeaderTimeout) is { Implicit: false })
+            {
+                Console.Error.WriteLine("socketserver: --proxy-trust and --proxy-header-timeout need --proxy-protocol: a listener never looks for a PROXY header unless told to.");
+                return ExitCodes.Usage;
+            }
+
             ServeProtocol serveProtocol = ProtocolHandlers.Parse(parseResult.GetValue(protocol));
             ServeMode serveMode = parseResult.GetValue(mode) switch
             {
@@ -229,6 +271,7 @@ internal static class ServeCommand
                 AgentCheckAddress = agentAddress,
                 AgentCheckSocket = agentSocket,
                 DrainDelay = TimeSpan.FromSeconds(parseResult.GetValue(drainDelay)),
+                ProxyProtocol = proxy,
             };
             return session.Run(listeners, serveProtocol, serveMode, tls);
         });
@@ -236,6 +279,25 @@ internal static class ServeCommand
     }
 
     private static bool ReusePortSupported() => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
+    /// <summary>The PROXY protocol options of <c>--proxy-trust</c> (loopback when absent) and <c>--proxy-header-timeout</c>.</summary>
+    private static ProxyProtocolOptions ProxyOptions(string[]? sources, double timeoutSeconds)
+    {
+        var options = new ProxyProtocolOptions { HeaderTimeout = TimeSpan.FromSeconds(timeoutSeconds) };
+        foreach (string source in sources is { Length: > 0 } ? sources : ["127.0.0.0/8", "::1/128"])
+        {
+            // Validated by the option's parser already.
+            if (OptionValues.TryParseProxySource(source, out System.Net.IPNetwork? network) && network is { } n)
+            {
+                options.TrustedNetworks.Add(n);
+            }
+            else
+            {
+                options.TrustUnixPeers = true;
+            }
+        }
+
+        return options;
+    }
 
     private static Option<string[]> ListenerOption(string name, string helpName, string description) => new(name)
     {

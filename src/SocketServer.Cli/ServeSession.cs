@@ -60,6 +60,8 @@ internal sealed class ServeSession : IDisposable
 
     /// <summary><c>--drain-delay</c>: how long, after the first signal, to keep accepting while the health state says drain.</summary>
     public TimeSpan DrainDelay { get; init; }
+    /// <summary><c>--proxy-protocol</c>: the PROXY protocol on every stream listener, or null.</summary>
+    public ProxyProtocolOptions? ProxyProtocol { get; init; }
 
     /// <summary>Where every server logs (the library's events, one line each, on standard error); null for the library's default sink.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
@@ -237,6 +239,11 @@ internal sealed class ServeSession : IDisposable
     private Listener Configure(Listener listener)
     {
         listener.Server.LoggerFactory = LoggerFactory;
+        if (ProxyProtocol is not null && listener.Server is TcpServer { SocketType: System.Net.Sockets.SocketType.Stream } stream)
+        {
+            stream.ProxyProtocol = ProxyProtocol;
+        }
+
         if (MaxConnections is { } max)
         {
             listener.Server.Limits.MaxConnections = max == 0 ? null : max;

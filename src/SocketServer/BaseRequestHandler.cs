@@ -25,6 +25,13 @@ public class BaseRequestHandler
     /// <summary>The client's address; an empty Unix address for an unnamed Unix peer.</summary>
     public EndPoint? ClientAddress { get; private set; }
 
+    /// <summary>
+    /// The PROXY protocol header sent before the request by a trusted proxy (see <see cref="TcpServer.ProxyProtocol"/>),
+    /// or null. <see cref="ClientAddress"/> is already its source; this gives the rest: the proxy's own address, the
+    /// destination, and the v2 TLVs.
+    /// </summary>
+    public ProxyHeader? ProxyHeader { get; private set; }
+
     /// <summary>The server that received the request.</summary>
     public BaseServer Server { get; private set; } = null!;
 
@@ -61,6 +68,7 @@ public class BaseRequestHandler
         Request = request;
         ClientAddress = clientAddress;
         Server = server;
+        ProxyHeader = server.GetProxyHeader(request);
         // What the dispatcher offered for this request (the async path's connection or datagram host), if anything.
         Prepared = server.Pipeline.Handoffs.Find(request);
     }

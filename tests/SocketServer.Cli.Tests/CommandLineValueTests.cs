@@ -56,6 +56,17 @@ public sealed class CommandLineValueTests
         ["socketserver serve --drain-timeout"] = Number(s_serve, "serve", "--drain-timeout", "86401", "a number of seconds (0 to 86400)"),
         ["socketserver serve --max-connections"] = Number(s_serve, "serve", "--max-connections", "-1", "a whole number (0 for no limit, or more)"),
 
+        ["socketserver serve --proxy-protocol"] = new(
+            Bad: UsageCase([.. s_serve, "--proxy-protocol=yes"], "serve", "--proxy-protocol takes no value, so 'yes' is not understood"),
+            OutOfRange: null,
+            Empty: UsageCase([.. s_serve, "--proxy-protocol", ""], "serve", "--proxy-protocol takes no value, so '' is not understood"),
+            NotApplicable: "a switch has no range"),
+        ["socketserver serve --proxy-trust"] = new(
+            Bad: UsageCase([.. s_serve, "--proxy-protocol", "--proxy-trust", "haproxy"], "serve", "--proxy-trust: 'haproxy' is not a network (CIDR such as 10.0.0.0/8 or ::1/128, an address, or unix)"),
+            OutOfRange: UsageCase([.. s_serve, "--proxy-protocol", "--proxy-trust", "10.0.0.0/33"], "serve", "--proxy-trust: '10.0.0.0/33' is not a network (CIDR such as 10.0.0.0/8 or ::1/128, an address, or unix)"),
+            Empty: UsageCase([.. s_serve, "--proxy-protocol", "--proxy-trust", ""], "serve", "--proxy-trust: '' is not a network (CIDR such as 10.0.0.0/8 or ::1/128, an address, or unix)")),
+        ["socketserver serve --proxy-header-timeout"] = Number([.. s_serve, "--proxy-protocol"], "serve", "--proxy-header-timeout", "0", "a number of seconds (more than 0, up to 86400)"),
+
         ["socketserver serve --keep-stale-socket"] = new(
             Bad: UsageCase([.. s_serve, "--keep-stale-socket=yes"], "serve", "--keep-stale-socket takes no value, so 'yes' is not understood"),
             OutOfRange: null,

@@ -11,6 +11,12 @@ TcpServer server = HostServers.Create(kind, args[1]);
 var forking = (IHostSettings)server;
 forking.Configure(Option(2, 1), Option(3, 0), Option(4, 40), Option(5, 0));
 
+// FORKINGHOST_PROXY=1 requires a PROXY protocol header from loopback (the parent reads it, the worker sees it).
+if (Environment.GetEnvironmentVariable("FORKINGHOST_PROXY") == "1")
+{
+    server.ProxyProtocol = new ProxyProtocolOptions { TrustedNetworks = { IPNetwork.Parse("127.0.0.0/8") }, HeaderTimeout = TimeSpan.FromSeconds(30) };
+}
+
 // FORKINGHOST_SERVE_ASYNC=1 serves with ServeAsync instead of ServeForever, in the parent and in the workers.
 bool serveAsync = Environment.GetEnvironmentVariable("FORKINGHOST_SERVE_ASYNC") == "1";
 if (ForkingWorker.IsWorkerProcess)

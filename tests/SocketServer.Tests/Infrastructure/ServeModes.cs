@@ -57,7 +57,8 @@ internal static class ServeModes
     /// <param name="factory">The handler factory.</param>
     /// <param name="configure">Sets the limits; the defaults otherwise (they never fire: the clock only moves when a test moves it).</param>
     /// <param name="verify">Given the 1-based number of the request, whether <c>VerifyRequest</c> accepts it; all by default.</param>
-    public static ModeServer Start(ServeMode mode, Func<BaseRequestHandler> factory, Action<ServerLimits>? configure = null, Func<int, bool>? verify = null)
+    /// <param name="setup">Sets anything else on the server before it serves (TLS, the PROXY protocol).</param>
+    public static ModeServer Start(ServeMode mode, Func<BaseRequestHandler> factory, Action<ServerLimits>? configure = null, Func<int, bool>? verify = null, Action<TcpServer>? setup = null)
     {
         SkipUnlessSupported(mode);
         var probe = new ServerProbe(verify);
@@ -67,6 +68,7 @@ internal static class ServeModes
         server.LoggerFactory = probe.Log.Factory;
         configure?.Invoke(server.Limits);
         server.UsePortableAsyncTransport = mode == ServeMode.Portable;
+        setup?.Invoke(server);
         try
         {
             return new ModeServer(mode, server, probe, Serve(server, mode));
@@ -92,7 +94,7 @@ internal static class ServeModes
     /// <summary><see cref="TcpServer"/> with its hooks reported to a <see cref="ServerProbe"/>.</summary>
     private sealed class ProbedTcpServer(EndPoint address, Func<BaseRequestHandler> factory, ServerProbe probe) : TcpServer(address, factory)
     {
-        protected override bool VerifyRequest(object request, EndPoint? clientAddress) => probe.Verify(request);
+        protected override bool VerifyRequest(object request, EndPoint? clientAddress) => probe.Verify(request, clientAddress);
 
         protected override void HandleError(object request, EndPoint? clientAddress, Exception exception) => probe.AddError(request, exception);
 
@@ -110,7 +112,7 @@ internal static class ServeModes
     /// <summary>The threading twin of <see cref="ProbedTcpServer"/> (C# has no mix-ins, so the overrides are repeated).</summary>
     private sealed class ProbedThreadingTcpServer(EndPoint address, Func<BaseRequestHandler> factory, ServerProbe probe) : ThreadingTcpServer(address, factory)
     {
-        protected override bool VerifyRequest(object request, EndPoint? clientAddress) => probe.Verify(request);
+        protected override bool VerifyRequest(object request, EndPoint? clientAddress) => probe.Verify(request, clientAddress);
 
         protected override void HandleError(object request, EndPoint? clientAddress, Exception exception) => probe.AddError(request, exception);
 

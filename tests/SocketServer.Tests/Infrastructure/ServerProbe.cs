@@ -15,6 +15,7 @@ internal sealed class ServerProbe(Func<int, bool>? verify) : IDisposable
     private readonly ConcurrentQueue<object> _refused = new();
     private readonly SemaphoreSlim _errorReported = new(0);
     private readonly SemaphoreSlim _shutDown = new(0);
+    private readonly ConcurrentQueue<System.Net.EndPoint?> _verifiedClients = new();
     private int _verified;
 
     public FakeTimeProvider Clock { get; } = new();
@@ -33,8 +34,12 @@ internal sealed class ServerProbe(Func<int, bool>? verify) : IDisposable
     /// <summary>How many times <c>ShutdownRequest</c> ran for each request it ran for.</summary>
     public IReadOnlyDictionary<object, int> Shutdowns => new Dictionary<object, int>(_shutdowns, ReferenceEqualityComparer.Instance);
 
-    public bool Verify(object request)
+    /// <summary>The client addresses <c>VerifyRequest</c> was given, in order.</summary>
+    public IReadOnlyList<System.Net.EndPoint?> VerifiedClients => [.. _verifiedClients];
+
+    public bool Verify(object request, System.Net.EndPoint? clientAddress = null)
     {
+        _verifiedClients.Enqueue(clientAddress);
         if (verify?.Invoke(Interlocked.Increment(ref _verified)) is false)
         {
             _refused.Enqueue(request);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal.Dispatch;
 using SocketServer.Internal.Limits;
+using SocketServer.Internal.Proxy;
 using SocketServer.Internal.Requests;
 
 namespace SocketServer.Internal.Async;
@@ -12,7 +13,7 @@ namespace SocketServer.Internal.Async;
 /// and portable, not tuned.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The stop source has no timer and may be cancelled at any time (Shutdown after the end), so it is never disposed.")]
-internal sealed class PortableServeSession : IServeSession
+internal sealed class PortableServeSession : IServeSession, IProxyHeaderTransport
 {
     private readonly BaseServer _server;
     private readonly ServeRun _run;
@@ -20,6 +21,10 @@ internal sealed class PortableServeSession : IServeSession
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _acceptStop = new();
     private readonly SemaphoreSlim _slotFreed = new(0, 1);
+
+    // The first half runs one request at a time, as on the serve loop and the reactor's first loop: header reads end
+    // on pool threads while the accept task goes on.
+    private readonly Lock _acceptLock = new();
     private bool _pausedAtLimit;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly PortableConnections _connections;
@@ -232,7 +237,74 @@ internal sealed class PortableServeSession : IServeSession
     {
         try
         {
-            _pipeline.Accept(request, clientAddress);
+            lock (_acceptLock)
+            {
+                _pipeline.Accept(request, clientAddress, this);
+            }
+        }
+        catch (Exception e)
+        {
+            Stop(e);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>On a task of its own under the header's deadline: a slow proxy holds nobody else up.</remarks>
+    public void ReceiveProxyHeader(ProxyHeaderRead read) => _ = ReceiveProxyHeaderAsync(read);
+
+    private async Task ReceiveProxyHeaderAsync(ProxyHeaderRead read)
+    {
+        TimeSpan left = ProxyHeaderReceiver.TimeLeft(read, _server.TimeProvider);
+        using var deadline = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, _server.TimeProvider);
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, _stop.Token);
+        Socket socket = read.Socket;
+        try
+        {
+            while (true)
+            {
+                int peeked = await socket.ReceiveAsync(read.PeekBuffer, SocketFlags.Peek, ended.Token).ConfigureAwait(false);
+                if (peeked == 0)
+                {
+                    read.Taken(0);
+                    break;
+                }
+
+                int taken = await socket.ReceiveAsync(read.TakeBuffer(read.Peeked(peeked)), SocketFlags.None, ended.Token).ConfigureAwait(false);
+                if (read.Taken(taken))
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Serving stops: the connection is closed unserved, as the reactor does.
+            try
+            {
+                _server.CloseUnserved(socket);
+            }
+            catch (Exception e)
+            {
+                _pipeline.ThreadException(socket, read.ProxyAddress, e);
+            }
+
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            read.Fail(ProxyHeaderReceiver.TimedOut(read.Options));
+        }
+        catch (Exception e) when (SocketErrors.IsSocketLevel(e))
+        {
+            read.Fail("reading the header failed: " + e.Message);
+        }
+
+        try
+        {
+            lock (_acceptLock)
+            {
+                _pipeline.ProxyHeaderReceived(read);
+            }
         }
         catch (Exception e)
         {

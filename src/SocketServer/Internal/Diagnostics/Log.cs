@@ -4,7 +4,7 @@ namespace SocketServer.Internal.Diagnostics;
 
 /// <summary>
 /// Every event the library logs, with its stable id: 1–99 serving and accepting, 100–199 connections and limits,
-/// 200–299 request errors, 300–399 TLS, 400–499 forking. Ids are an interface (log filters and alerts name them):
+/// 200–299 request errors, 300–399 TLS, 400–499 forking, 500–519 the PROXY protocol. Ids are an interface (log filters and alerts name them):
 /// never renumber one, only add.
 /// </summary>
 /// <remarks>
@@ -97,6 +97,18 @@ internal static partial class Log
     /// <summary>A forking server's worker died, was killed or exited abnormally (Warning): <c>HandleChildFailure</c>'s default.</summary>
     [LoggerMessage(EventId = 400, EventName = "WorkerFailed", Level = LogLevel.Warning, Message = "{ServerAddress}: {Failure}")]
     public static partial void WorkerFailed(ILogger logger, string serverAddress, ChildProcessFailure failure);
+
+    /// <summary>A trusted proxy's PROXY protocol header was malformed, cut short or late: the connection was closed before any hook saw it (Information).</summary>
+    [LoggerMessage(EventId = 500, EventName = "ProxyHeaderRefused", Level = LogLevel.Information, Message = "{ServerAddress}: closed the connection from {ClientAddress} before serving it: {Reason} (PROXY protocol).")]
+    public static partial void ProxyHeaderRefused(ILogger logger, string serverAddress, ClientName clientAddress, string reason);
+
+    /// <summary>A connection came from outside the trusted proxies of a PROXY protocol listener and was closed unread (Information, throttled).</summary>
+    [LoggerMessage(EventId = 501, EventName = "ProxySourceUntrusted", Level = LogLevel.Information, Message = "{ServerAddress}: closed a connection from {ClientAddress} without reading it: not a trusted proxy (ProxyProtocolOptions.TrustedNetworks, or TrustUnixPeers for a Unix socket).{Suppressed}")]
+    public static partial void ProxySourceUntrusted(ILogger logger, string serverAddress, ClientName clientAddress, string suppressed);
+
+    /// <summary>A trusted proxy connected and closed without sending a byte: a port probe (Debug).</summary>
+    [LoggerMessage(EventId = 502, EventName = "ProxyProbe", Level = LogLevel.Debug, Message = "{ServerAddress}: {ClientAddress} closed the connection without sending a PROXY protocol header.")]
+    public static partial void ProxyProbe(ILogger logger, string serverAddress, ClientName clientAddress);
 
     /// <summary>
     /// Whether the default standard-error sink prints the whole exception of event <paramref name="id"/> rather than

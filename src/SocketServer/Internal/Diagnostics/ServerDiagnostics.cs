@@ -226,6 +226,31 @@ internal sealed class ServerDiagnostics : IDisposable
         }
     }
 
+    /// <summary>
+    /// A connection was refused by the PROXY protocol: counted (<c>rejected_connections</c>, <c>error.type</c>
+    /// <c>proxy_protocol</c>) and logged as one line: an untrusted source (throttled), a peer that sent nothing
+    /// (<paramref name="probe"/>: Debug), or a bad or late header (<paramref name="reason"/>).
+    /// </summary>
+    public void ProxyHeaderRefused(EndPoint? clientAddress, bool untrusted, bool probe, string? reason)
+    {
+        _metrics.Rejected(Tags.Tags, SocketServerMetrics.ProxyProtocolRejection);
+        if (untrusted)
+        {
+            if (Logger.IsEnabled(LogLevel.Information) && _throttle.TryReport("proxy untrusted", out string suppressed))
+            {
+                Log.ProxySourceUntrusted(Logger, ServerAddressText, new ClientName(clientAddress), suppressed);
+            }
+        }
+        else if (probe)
+        {
+            Log.ProxyProbe(Logger, ServerAddressText, new ClientName(clientAddress));
+        }
+        else
+        {
+            Log.ProxyHeaderRefused(Logger, ServerAddressText, new ClientName(clientAddress), reason ?? "an invalid header");
+        }
+    }
+
     /// <summary>A connection was aborted for breaking <paramref name="limit"/>: counted, and logged at most every 30 s per limit.</summary>
     public void ConnectionAborted(EndPoint? clientAddress, string limit, string message)
     {

@@ -29,6 +29,9 @@ internal sealed class SocketServerMetrics
     /// <summary>The <c>error.type</c> of an accept pause for want of descriptors (EMFILE, ENFILE).</summary>
     public const string DescriptorsPause = "descriptors";
 
+    /// <summary>The <c>error.type</c> of a connection refused by the PROXY protocol (untrusted source, bad or late header).</summary>
+    public const string ProxyProtocolRejection = "proxy_protocol";
+
     // Kestrel's advice: long buckets for connections (up to 5 min), short ones for handshakes (the HTTP request defaults).
     private static readonly double[] s_connectionBuckets = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
     private static readonly double[] s_handshakeBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];

@@ -81,6 +81,11 @@ internal static class ChannelMessages
 
         var address = new SocketAddress(template.AddressFamily, bytes.Length);
         bytes.CopyTo(address.Buffer.Span);
-        return template.Create(address);
+        // Behind a PROXY header the client's family may differ from the server's (an IP client of a Unix listener).
+        return address.Family is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 && template is not IPEndPoint
+            ? new IPEndPoint(IPAddress.Any, 0).Create(address)
+            : address.Family == AddressFamily.Unix && template is not UnixDomainSocketEndPoint
+                ? new UnixDomainSocketEndPoint("x").Create(address)
+                : template.Create(address);
     }
 }

@@ -74,7 +74,8 @@ internal sealed partial class ProcessDispatcher : RequestDispatcher
         var settings = (IForkingServer)server;
         (byte kind, SafeHandle descriptor, byte[] packet) = request switch
         {
-            Socket connection => (ChannelMessages.StreamRequest, (SafeHandle)connection.SafeHandle, Array.Empty<byte>()),
+            // A connection's bytes are its PROXY header, if the parent read one: the worker parses it again.
+            Socket connection => (ChannelMessages.StreamRequest, (SafeHandle)connection.SafeHandle, server.GetProxyHeader(connection)?.Raw.ToArray() ?? []),
             DatagramRequest datagram => (ChannelMessages.DatagramRequest, datagram.Socket.SafeHandle, datagram.Packet),
             _ => throw new InvalidOperationException($"A forking server cannot hand a {request.GetType().Name} to a worker process."),
         };

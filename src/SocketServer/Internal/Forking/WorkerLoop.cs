@@ -37,6 +37,11 @@ internal static class WorkerLoop
             (byte kind, EndPoint? client, byte[] packet) = ChannelMessages.ReadRequest(buffer.AsSpan(0, read), server.ServerAddress);
             var socket = new Socket(new SafeSocketHandle(descriptor, ownsHandle: true));
             object request = kind == ChannelMessages.DatagramRequest ? new DatagramRequest(packet, socket) : socket;
+            if (kind == ChannelMessages.StreamRequest && packet.Length > 0)
+            {
+                AttachProxyHeader(server, socket, packet);
+            }
+
             (status, bool exitNow) = Serve(server, request, client, channel);
             if (kind == ChannelMessages.DatagramRequest)
             {
@@ -48,6 +53,25 @@ internal static class WorkerLoop
             {
                 return status;
             }
+        }
+    }
+
+    /// <summary>The PROXY header the parent read and checked before handing the connection over, parsed again here.</summary>
+    private static void AttachProxyHeader(BaseServer server, Socket socket, byte[] header)
+    {
+        EndPoint? proxy;
+        try
+        {
+            proxy = socket.RemoteEndPoint;
+        }
+        catch (Exception e) when (SocketErrors.IsSocketLevel(e))
+        {
+            proxy = null;
+        }
+
+        if (Proxy.ProxyHeaderParser.Parse(header, ProxyProtocolVersions.Any, proxy, out _, out ProxyHeader? parsed, out _) == Proxy.ProxyParseStatus.Complete)
+        {
+            server.AttachProxyHeader(socket, parsed!);
         }
     }
 

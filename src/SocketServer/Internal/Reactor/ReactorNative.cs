@@ -36,6 +36,7 @@ internal static unsafe partial class ReactorNative
     public const int SockNonblock = 0x800;
     public const int SockCloexec = 0x80000;
     public const int ShutWr = 1;
+    public const int MsgPeek = 0x2;
     public const int MsgDontWait = 0x40;
     public const int MsgNoSignal = 0x4000;
 

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using SocketServer.Internal.Async;
 using SocketServer.Internal.Dispatch;
 using SocketServer.Internal.Limits;
-using SocketServer.Internal.Reactor;
+using SocketServer.Internal.Proxy;
 using SocketServer.Internal.Requests;
 
 namespace SocketServer.Internal.Reactor;
@@ -15,7 +15,7 @@ namespace SocketServer.Internal.Reactor;
 /// connection (<c>accept4</c>, non-blocking) and each datagram goes to the server's request pipeline
 /// (<see cref="RequestPipeline"/>), whose <c>ProcessRequest</c> is the <see cref="AsyncDispatcher"/> while it runs.
 /// </summary>
-internal sealed class ReactorServeSession : IServeSession, IReactorHandler
+internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IProxyHeaderTransport
 {
     private readonly BaseServer _server;
     private readonly ServeRun _run;
@@ -23,6 +23,7 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
     private readonly Action<ServerExitException> _exit;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<ServerStreamConnection>[] _connections;
+    private readonly HashSet<ReactorProxyHeaderReader> _proxyReads = [];
     private readonly PortableConnections _tlsConnections;
     private readonly ReactorGroup _group;
     private readonly int _listenerFd;
@@ -175,7 +176,59 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
     {
         try
         {
-            _pipeline.Accept(request, clientAddress);
+            _pipeline.Accept(request, clientAddress, this);
+        }
+        catch (Exception e)
+        {
+            Stop(e);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>On the first loop, where the request was accepted; a slow proxy holds nobody else up.</remarks>
+    public void ReceiveProxyHeader(ProxyHeaderRead read)
+    {
+        var reader = new ReactorProxyHeaderReader(this, _group.Loops[0], read);
+        try
+        {
+            reader.Start(_server.TimeProvider);
+        }
+        catch (Exception e) when (SocketErrors.IsSocketLevel(e) || e is IOException)
+        {
+            read.Fail("reading the header failed: " + e.Message);
+            ContinueAccept(read);
+            return;
+        }
+
+        _proxyReads.Add(reader);
+    }
+
+    /// <summary>A header read on the first loop ended: the request goes on (or is refused) there. Loop thread.</summary>
+    public void ProxyHeaderRead(ReactorProxyHeaderReader reader)
+    {
+        _proxyReads.Remove(reader);
+        ContinueAccept(reader.Read);
+    }
+
+    /// <summary>Serving stopped while a header was awaited: the connection is closed unserved. Loop thread.</summary>
+    public void ProxyHeaderAbandoned(ReactorProxyHeaderReader reader)
+    {
+        _proxyReads.Remove(reader);
+        try
+        {
+            _server.CloseUnserved(reader.Read.Socket);
+        }
+        catch (Exception e)
+        {
+            _pipeline.ThreadException(reader.Read.Socket, reader.Read.ProxyAddress, e);
+        }
+    }
+
+    private void ContinueAccept(ProxyHeaderRead read)
+    {
+        try
+        {
+            _pipeline.ProxyHeaderReceived(read);
         }
         catch (Exception e)
         {
@@ -354,6 +407,14 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler
         {
             // While the server is open the descriptor is ours; after ServerClose its close already removed it.
             _group.Loops[0].Unregister(_listenerRegistration, _listenerFd);
+        }
+
+        if (index == 0)
+        {
+            foreach (ReactorProxyHeaderReader reader in _proxyReads.ToArray())
+            {
+                reader.Abandon();
+            }
         }
 
         foreach (ServerStreamConnection connection in _connections[index].ToArray())

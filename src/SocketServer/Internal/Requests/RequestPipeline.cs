@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal.Async;
 using SocketServer.Internal.Dispatch;
+using SocketServer.Internal.Proxy;
 
 namespace SocketServer.Internal.Requests;
 
@@ -47,15 +48,67 @@ internal sealed class RequestPipeline
     public TimeSpan? PendingAcceptPause => _acceptBackoff?.PendingDelay;
 
     /// <summary>
-    /// The first half, where the request was received: admit → <c>VerifyRequest</c> → <c>ProcessRequest</c>. Returns
-    /// when the request was handed on, refused, or failed and was reported and ended.
+    /// The first half, where the request was received: on a PROXY protocol listener the header first (trusted source,
+    /// valid header, or the connection is closed unseen), then admit → <c>VerifyRequest</c> → <c>ProcessRequest</c>.
+    /// Returns when the request was handed on, refused, or failed and was reported and ended; or, when
+    /// <paramref name="proxyTransport"/> reads the header without blocking, once that read has started (the transport
+    /// then calls <see cref="ProxyHeaderReceived"/>).
     /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="clientAddress">Its peer's address.</param>
+    /// <param name="proxyTransport">The async session that reads PROXY headers on its loop; null on the serve loops, which read them blocking.</param>
     /// <exception cref="ServerExitException">A hook asked the server to exit; the request was ended first.</exception>
     /// <remarks>
     /// As in CPython, an exception from <c>VerifyRequest</c> or <c>HandleError</c> propagates too, and then the request
     /// is not ended.
     /// </remarks>
-    public void Accept(object request, EndPoint? clientAddress)
+    public void Accept(object request, EndPoint? clientAddress, IProxyHeaderTransport? proxyTransport = null)
+    {
+        if (_server.ProxyProtocolFor(request) is { } proxy)
+        {
+            // Before the limits and VerifyRequest, so that both (and the per-client cap) see the original client.
+            var socket = (Socket)request;
+            if (!ProxyHeaderReceiver.Trusts(proxy, clientAddress))
+            {
+                _server.Diagnostics.ProxyHeaderRefused(clientAddress, untrusted: true, probe: false, reason: null);
+                _server.CloseUnserved(request);
+                return;
+            }
+
+            var read = new ProxyHeaderRead(socket, clientAddress, proxy, _server.TimeProvider.GetTimestamp());
+            if (proxyTransport is not null)
+            {
+                proxyTransport.ReceiveProxyHeader(read);
+                return;
+            }
+
+            ProxyHeaderReceiver.ReceiveBlocking(read, _server.TimeProvider);
+            ProxyHeaderReceived(read);
+            return;
+        }
+
+        AcceptClient(request, clientAddress);
+    }
+
+    /// <summary>
+    /// A PROXY header read ended: a refused one closes the connection (logged and counted) before any hook sees it; a
+    /// valid one is attached to the request and the request goes on with the original client's address.
+    /// </summary>
+    public void ProxyHeaderReceived(ProxyHeaderRead read)
+    {
+        if (read.Status != ProxyParseStatus.Complete || read.Header is null)
+        {
+            _server.Diagnostics.ProxyHeaderRefused(read.ProxyAddress, untrusted: false, probe: read.ClosedEmpty, read.Reason);
+            _server.CloseUnserved(read.Socket);
+            return;
+        }
+
+        _server.AttachProxyHeader(read.Socket, read.Header);
+        AcceptClient(read.Socket, read.ClientAddress);
+    }
+
+    /// <summary>admit → <c>VerifyRequest</c> → <c>ProcessRequest</c>, with the client's address (the original client's behind a proxy).</summary>
+    private void AcceptClient(object request, EndPoint? clientAddress)
     {
         if (!_server.AdmitConnection(request, clientAddress))
         {
