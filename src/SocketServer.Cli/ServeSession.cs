@@ -50,6 +50,9 @@ internal sealed class ServeSession : IDisposable
     /// </summary>
     public bool KeepStaleSocketFiles { get; init; }
 
+    /// <summary><c>--transport</c>: the engine of <c>--mode async</c> (<see cref="BaseServer.AsyncTransport"/>); epoll by default.</summary>
+    public AsyncTransport Transport { get; init; }
+
     /// <summary>Where every server logs (the library's events, one line each, on standard error); null for the library's default sink.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 
@@ -166,6 +169,7 @@ internal sealed class ServeSession : IDisposable
     private Listener Configure(Listener listener)
     {
         listener.Server.LoggerFactory = LoggerFactory;
+        listener.Server.AsyncTransport = Transport;
         if (MaxConnections is { } max)
         {
             listener.Server.Limits.MaxConnections = max == 0 ? null : max;
