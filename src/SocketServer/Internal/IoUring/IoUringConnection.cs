@@ -132,6 +132,9 @@ internal sealed unsafe class IoUringConnection : IIoUringHandler, IReactorWork, 
         }
     }
 
+    /// <summary>True while receiving is stopped because the application does not consume its input (back-pressure). Loop thread.</summary>
+    public bool IsReadPaused => _readPaused;
+
     private TrafficTotals? Traffic { get; }
 
     /// <summary>Takes a slot on the loop and arms the multishot receive. Loop thread.</summary>
