@@ -31,6 +31,7 @@ public sealed class CommandLineValueTests
         ["socketserver serve --unix"] = UnixPath("--unix", "unix"),
         ["socketserver serve --unix-dgram"] = UnixPath("--unix-dgram", "unix-dgram"),
         ["socketserver serve --mode"] = Choice([.. s_serve, "--mode", "{value}"], "serve", "--mode", "preforked", "sync, threading, forking, async"),
+        ["socketserver serve --transport"] = Choice([.. s_serve, "--mode", "async", "--transport", "{value}"], "serve", "--transport", "uring", "epoll, io_uring"),
         ["socketserver serve --tls-cert"] = new(
             Bad: new([.. s_serve, "--tls-cert", "{dir}/missing.crt"], ExitCodes.Address, "socketserver: Cannot read the TLS certificate file {dir}/missing.crt: no such file.\n"),
             OutOfRange: null,

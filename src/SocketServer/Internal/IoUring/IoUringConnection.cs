@@ -537,8 +537,13 @@ internal sealed unsafe class IoUringConnection : IIoUringHandler, IReactorWork, 
         reader.AdvanceTo(buffer.GetPosition(result));
         if (Limits is { IsWriting: true } limits)
         {
-            // Progress: the send-rate clock starts again if the next send waits too.
+            // Progress: the send-rate clock starts again. A partial send means the socket's buffer is full, so what
+            // is left waits from now on (as epoll's EAGAIN after a partial write says), with no gap in between.
             limits.AfterSend();
+            if (!sentAll && !limits.EndedByLimit)
+            {
+                limits.BeforeSend((int)Math.Min(_sendLength - result, int.MaxValue));
+            }
         }
 
         if (sentAll && _sendCompletesOutput)
