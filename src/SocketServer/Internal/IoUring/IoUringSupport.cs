@@ -51,7 +51,8 @@ internal static unsafe class IoUringSupport
                 {
                     reason = $"probing io_uring failed: {e.Message}";
                 }
-            }) { IsBackground = true, Name = "socketserver-uring-probe" };
+            })
+            { IsBackground = true, Name = "socketserver-uring-probe" };
             thread.Start();
             thread.Join();
             return reason;
