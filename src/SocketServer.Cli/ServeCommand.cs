@@ -6,7 +6,7 @@ namespace SocketServer.Cli;
 
 /// <summary>
 /// The <c>serve</c> command: <c>serve &lt;echo|discard|daytime|chargen|time|timestamp&gt; [--tcp HOST:PORT]...
-/// [--mode sync|threading|forking|async] [--tls-cert FILE ...]</c>.
+/// [--mode sync|threading|forking|async] [--transport epoll|io_uring] [--tls-cert FILE ...]</c>.
 /// </summary>
 internal static class ServeCommand
 {
@@ -39,6 +39,12 @@ internal static class ServeCommand
             DefaultValueFactory = static _ => "stream",
         };
         OptionValues.OneOf(handler, "stream", "raw");
+        Option<string> transport = new("--transport")
+        {
+            Description = "The engine of --mode async: epoll (the default: the library's epoll event loops) or io_uring (io_uring event loops for TCP and Unix stream listeners, Linux 6.0+; where io_uring is unavailable, epoll serves and one warning says why; datagram listeners always use epoll).",
+            DefaultValueFactory = static _ => "epoll",
+        };
+        OptionValues.OneOf(transport, "epoll", "io_uring");
         Option<string> tlsCert = OptionValues.FileName(new("--tls-cert")
         {
             Description = "Serve the stream listeners (--tcp, --unix) over TLS 1.2/1.3 with this certificate: PEM (with --tls-key, or with the key in the same file) or PKCS#12 (.pfx, .p12).",
@@ -125,6 +131,7 @@ internal static class ServeCommand
             unixDgram,
             mode,
             handler,
+            transport,
             tlsCert,
             tlsKey,
             tlsPassword,
@@ -140,6 +147,14 @@ internal static class ServeCommand
             agentCheck,
             drainDelay,
         };
+
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(transport) is { Implicit: false } && result.GetValue(mode) != "async")
+            {
+                result.AddError("--transport chooses the engine of --mode async; add --mode async (the other modes do not use it).");
+            }
+        });
 
         command.SetAction(parseResult =>
         {
@@ -272,6 +287,7 @@ internal static class ServeCommand
                 AgentCheckSocket = agentSocket,
                 DrainDelay = TimeSpan.FromSeconds(parseResult.GetValue(drainDelay)),
                 ProxyProtocol = proxy,
+                Transport = parseResult.GetValue(transport) == "io_uring" ? AsyncTransport.IoUring : AsyncTransport.Epoll,
             };
             return session.Run(listeners, serveProtocol, serveMode, tls);
         });

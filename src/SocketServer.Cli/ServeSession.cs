@@ -60,8 +60,12 @@ internal sealed class ServeSession : IDisposable
 
     /// <summary><c>--drain-delay</c>: how long, after the first signal, to keep accepting while the health state says drain.</summary>
     public TimeSpan DrainDelay { get; init; }
+
     /// <summary><c>--proxy-protocol</c>: the PROXY protocol on every stream listener, or null.</summary>
     public ProxyProtocolOptions? ProxyProtocol { get; init; }
+
+    /// <summary><c>--transport</c>: the engine of <c>--mode async</c> (<see cref="BaseServer.AsyncTransport"/>); epoll by default.</summary>
+    public AsyncTransport Transport { get; init; }
 
     /// <summary>Where every server logs (the library's events, one line each, on standard error); null for the library's default sink.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
@@ -244,6 +248,7 @@ internal sealed class ServeSession : IDisposable
             stream.ProxyProtocol = ProxyProtocol;
         }
 
+        listener.Server.AsyncTransport = Transport;
         if (MaxConnections is { } max)
         {
             listener.Server.Limits.MaxConnections = max == 0 ? null : max;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using SocketServer.Internal;
 using SocketServer.Internal.Async;
 using SocketServer.Internal.Dispatch;
+using SocketServer.Internal.IoUring;
 using SocketServer.Internal.Reactor;
 using SocketServer.Internal.Requests;
 
@@ -54,9 +55,7 @@ public abstract partial class BaseServer
         IServeSession session;
         try
         {
-            session = UsePortableAsyncTransport || !ReactorNative.IsSupported
-                ? new PortableServeSession(this, run)
-                : new ReactorServeSession(this, run, AsyncLoopCount);
+            session = CreateAsyncSession(run);
         }
         catch
         {
@@ -79,7 +78,12 @@ public abstract partial class BaseServer
         }
 
         run.MarkServing();
-        Diagnostics.ServingStarted(session is ReactorServeSession ? "ServeAsync on the reactor" : "ServeAsync on the portable transport");
+        Diagnostics.ServingStarted(session switch
+        {
+            ReactorServeSession => "ServeAsync on the reactor",
+            IoUringServeSession => "ServeAsync on io_uring",
+            _ => "ServeAsync on the portable transport",
+        });
         if (_shutdownRequest || IsClosed)
         {
             session.RequestStop();
@@ -124,16 +128,81 @@ public abstract partial class BaseServer
     }
 
     /// <summary>
-    /// Serve with the portable transport (.NET sockets and pipes over a <see cref="NetworkStream"/>) even where the
-    /// reactor runs; the default off Linux. For tests.
+    /// The engine <see cref="ServeAsync"/> serves on: <see cref="SocketServer.AsyncTransport.Epoll"/> (the default:
+    /// the library's epoll event loops on 64-bit Linux, the portable transport elsewhere),
+    /// <see cref="SocketServer.AsyncTransport.IoUring"/> (io_uring event loops for stream servers, falling back to
+    /// epoll with one logged warning where io_uring is unavailable) or <see cref="SocketServer.AsyncTransport.Portable"/>.
+    /// Read when <see cref="ServeAsync"/> starts.
     /// </summary>
-    internal bool UsePortableAsyncTransport { get; set; }
+    /// <remarks>
+    /// The transports serve the same hooks, handlers, limits, drain and TLS (over TLS, connections are served off the
+    /// event loops on either loop transport). See docs/design.md for how the io_uring transport works and
+    /// docs/benchmarks.md for what it costs per message against epoll.
+    /// </remarks>
+    public AsyncTransport AsyncTransport { get; set; } = AsyncTransport.Epoll;
+
+    /// <summary>
+    /// Serve with the portable transport (.NET sockets and pipes over a <see cref="NetworkStream"/>) even where the
+    /// reactor runs; the default off Linux. For tests: <see cref="AsyncTransport"/> is <c>Portable</c>.
+    /// </summary>
+    internal bool UsePortableAsyncTransport
+    {
+        get => AsyncTransport == AsyncTransport.Portable;
+        set => AsyncTransport = value ? AsyncTransport.Portable : AsyncTransport.Epoll;
+    }
+
+    /// <summary>
+    /// Replaces the process-wide io_uring probe for this server (tests: a kernel without io_uring, simulated): returns
+    /// null when io_uring may be used, else the reason it may not.
+    /// </summary>
+    internal Func<string?>? IoUringProbe { get; set; }
+
+    /// <summary>
+    /// The session of one <see cref="ServeAsync"/> run for <see cref="AsyncTransport"/>. io_uring falls back to the
+    /// epoll reactor, with one log line, for datagram servers and where the probe (or creating the rings) fails.
+    /// </summary>
+    private IServeSession CreateAsyncSession(ServeRun run)
+    {
+        if (AsyncTransport == AsyncTransport.Portable || !ReactorNative.IsSupported)
+        {
+            return new PortableServeSession(this, run);
+        }
+
+        if (AsyncTransport == AsyncTransport.IoUring)
+        {
+            if (Socket.SocketType != SocketType.Stream)
+            {
+                Diagnostics.IoUringNotForDatagrams();
+            }
+            else if ((IoUringProbe ?? (static () => IoUringSupport.UnavailableReason))() is { } reason)
+            {
+                Diagnostics.IoUringUnavailable(reason);
+            }
+            else
+            {
+                try
+                {
+                    return new IoUringServeSession(this, run, AsyncLoopCount);
+                }
+                catch (SocketException e)
+                {
+                    // The probe passed but a loop's ring or buffer ring could not be made (memory, limits).
+                    Diagnostics.IoUringUnavailable(e.Message);
+                }
+            }
+        }
+
+        return new ReactorServeSession(this, run, AsyncLoopCount);
+    }
 
     /// <summary>How many event loops <see cref="ServeAsync"/> starts; 0 = one per CPU the process may use.</summary>
     internal int AsyncLoopCount { get; set; }
 
     /// <summary>The running reactor session, if any (for tests).</summary>
     internal ReactorServeSession? ReactorSession => _run?.Session as ReactorServeSession;
+
+    /// <summary>The running io_uring session, if any (for tests).</summary>
+    internal IoUringServeSession? IoUringSession => _run?.Session as IoUringServeSession;
 
     /// <summary>The dispatcher in effect: the run's async one while <see cref="ServeAsync"/> runs.</summary>
     internal Internal.Dispatch.RequestDispatcher ActiveDispatcher => _run?.Session?.Dispatcher ?? _dispatcher;

@@ -32,6 +32,7 @@ public sealed class CommandLineValueTests
         ["socketserver serve --unix-dgram"] = UnixPath("--unix-dgram", "unix-dgram"),
         ["socketserver serve --mode"] = Choice([.. s_serve, "--mode", "{value}"], "serve", "--mode", "preforked", "sync, threading, forking, async"),
         ["socketserver serve --handler"] = Choice([.. s_serve, "--handler", "{value}"], "serve", "--handler", "rfile", "stream, raw"),
+        ["socketserver serve --transport"] = Choice([.. s_serve, "--mode", "async", "--transport", "{value}"], "serve", "--transport", "uring", "epoll, io_uring"),
         ["socketserver serve --tls-cert"] = new(
             Bad: new([.. s_serve, "--tls-cert", "{dir}/missing.crt"], ExitCodes.Address, "socketserver: Cannot read the TLS certificate file {dir}/missing.crt: no such file.\n"),
             OutOfRange: null,

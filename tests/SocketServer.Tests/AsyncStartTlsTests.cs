@@ -18,16 +18,16 @@ public sealed class AsyncStartTlsTests : IDisposable
 
     public AsyncStartTlsTests() => _timeout.CancelAfter(TestTimeouts.Long);
 
-    public static TheoryData<string> Modes => new() { "sync", "threading", "portable", "reactor" };
+    public static TheoryData<string> Modes => new() { "sync", "threading", "portable", "reactor", "io_uring" };
 
     /// <summary>Every mode, and ServeAsync's transports on a Unix socket too.</summary>
-    public static TheoryData<string> ModesAndUnix => new() { "sync", "threading", "portable", "reactor", "portable-unix", "reactor-unix" };
+    public static TheoryData<string> ModesAndUnix => new() { "sync", "threading", "portable", "reactor", "io_uring", "portable-unix", "reactor-unix", "io_uring-unix" };
 
     /// <summary>ServeAsync's transports, where the server's limits apply to an async handler's reads.</summary>
-    public static TheoryData<string> ServeAsyncModes => new() { "portable", "reactor" };
+    public static TheoryData<string> ServeAsyncModes => new() { "portable", "reactor", "io_uring" };
 
     /// <summary>The modes that serve other clients while one is stuck.</summary>
-    public static TheoryData<string> ConcurrentModes => new() { "threading", "portable", "reactor" };
+    public static TheoryData<string> ConcurrentModes => new() { "threading", "portable", "reactor", "io_uring" };
 
     private static TestCertificates Certs => TestCertificates.Shared;
 
@@ -401,9 +401,13 @@ public sealed class AsyncStartTlsTests : IDisposable
             (BaseServer server, TlsEvents events) = mode switch
             {
                 "threading" => Pair(new TlsThreadingTcpServer(options, Handlers) { TlsOnAccept = false }),
-                "portable-unix" or "reactor-unix" => Pair(new TlsUnixStreamServer(unixDirectory!.NewSocketPath("starttls"), options, Handlers) { TlsOnAccept = false, UsePortableAsyncTransport = portable }),
+                "portable-unix" or "reactor-unix" or "io_uring-unix" => Pair(new TlsUnixStreamServer(unixDirectory!.NewSocketPath("starttls"), options, Handlers) { TlsOnAccept = false, UsePortableAsyncTransport = portable }),
                 _ => Pair(new TlsTcpServer(options, Handlers) { TlsOnAccept = false, UsePortableAsyncTransport = portable }),
             };
+            if (mode.StartsWith("io_uring", StringComparison.Ordinal))
+            {
+                TestTransports.Use(server, mode);
+            }
             configure?.Invoke(server);
             return mode is "sync" or "threading"
                 ? new Serving(server, events, new ServerRunner(server), null)

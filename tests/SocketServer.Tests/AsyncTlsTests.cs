@@ -24,9 +24,11 @@ public sealed class AsyncTlsTests : IDisposable
         { "reactor", "unix" },
         { "portable", "tcp" },
         { "portable", "unix" },
+        { "io_uring", "tcp" },
+        { "io_uring", "unix" },
     };
 
-    public static TheoryData<string> Transports => new() { "reactor", "portable" };
+    public static TheoryData<string> Transports => new() { "reactor", "portable", "io_uring" };
 
     private static TestCertificates Certs => TestCertificates.Shared;
 
@@ -273,11 +275,13 @@ public sealed class AsyncTlsTests : IDisposable
     {
         if (family == "unix")
         {
-            var unix = new TlsUnixStreamServer(_directory.NewSocketPath("tls"), options, handlers) { UsePortableAsyncTransport = transport == "portable" };
+            var unix = new TlsUnixStreamServer(_directory.NewSocketPath("tls"), options, handlers);
+            TestTransports.Use(unix, transport);
             return (unix, unix.Events);
         }
 
-        var tcp = new TlsTcpServer(options, handlers) { UsePortableAsyncTransport = transport == "portable" };
+        var tcp = new TlsTcpServer(options, handlers);
+        TestTransports.Use(tcp, transport);
         return (tcp, tcp.Events);
     }
 }

@@ -27,7 +27,7 @@ public sealed class CreateRequestHandlerTests
         using TcpServer server = mode == ServeMode.Threading
             ? new RecordingThreadingTcpServer(address, log, shape)
             : new RecordingTcpServer(address, log, shape);
-        server.UsePortableAsyncTransport = mode == ServeMode.Portable;
+        server.AsyncTransport = mode switch { ServeMode.Portable => AsyncTransport.Portable, ServeMode.IoUring => AsyncTransport.IoUring, _ => AsyncTransport.Epoll };
         Task serving = Serve(server, mode);
 
         for (int i = 0; i < 3; i++)

@@ -200,8 +200,10 @@ public sealed class AsyncLimitsTests
     [Theory]
     [InlineData("reactor", false)]
     [InlineData("portable", false)]
+    [InlineData("io_uring", false)]
     [InlineData("reactor", true)]
     [InlineData("portable", true)]
+    [InlineData("io_uring", true)]
     public void AClientThatNeverReadsHasItsStuckOutputAborted(string transport, bool tls)
     {
         using var server = new LimitedServer(() => new AsyncFloodHandler(), limits =>
@@ -209,7 +211,7 @@ public sealed class AsyncLimitsTests
             limits.MinSendRate = new MinDataRate(240, TimeSpan.FromSeconds(5));
             limits.IdleTimeout = null;
         });
-        server.UsePortableAsyncTransport = transport == "portable";
+        TestTransports.Use(server, transport);
         if (tls)
         {
             // TLS connections are served over SslStream off the loops on both transports, through their own writer.

@@ -6,8 +6,11 @@ using SocketServer.Tests.Infrastructure;
 
 namespace SocketServer.Tests.Async;
 
-/// <summary>ServeAsync on the reactor: echo over every stream transport, framing, failures, stopping.</summary>
-public sealed class ServeAsyncTests : IDisposable
+/// <summary>
+/// ServeAsync on the reactor: echo over every stream transport, framing, failures, stopping. The same cases run on
+/// io_uring in <see cref="IoUringServeAsyncTests"/>.
+/// </summary>
+public class ServeAsyncTests : IDisposable
 {
     private readonly TempDirectory _directory = new();
     private readonly CancellationTokenSource _timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -17,6 +20,9 @@ public sealed class ServeAsyncTests : IDisposable
         Assert.SkipUnless(ReactorNative.IsSupported, "ServeAsync's reactor runs on 64-bit Linux");
         _timeout.CancelAfter(TestTimeouts.Long);
     }
+
+    /// <summary>The transport every case serves on.</summary>
+    protected virtual AsyncTransport Transport => AsyncTransport.Epoll;
 
     private CancellationToken Token => _timeout.Token;
 
@@ -187,11 +193,33 @@ public sealed class ServeAsyncTests : IDisposable
 
         // The event that proves back-pressure: the server's output filled up, its handler waits in FlushAsync, its
         // input filled up, and the connection stopped reading from the socket. Without it this never happens.
-        Internal.Reactor.ReactorServeSession session = server.ReactorSession!;
-        Internal.Reactor.EventLoop loop = session.Group.Loops[0];
-        while (!await OnLoopAsync(loop, () => session.ConnectionsOf(0).Any(c => c.IsReadPaused)))
+        Internal.Reactor.PinnedBlockMemoryPool pool;
+        int blockBound;
+        if (server.IoUringSession is { } uring)
         {
-            Token.ThrowIfCancellationRequested();
+            Internal.IoUring.IoUringLoop loop = uring.Loops[0];
+            while (!await OnLoopAsync(loop.Post, () => uring.ConnectionsOf(0).Any(c => c.IsReadPaused)))
+            {
+                Token.ThrowIfCancellationRequested();
+            }
+
+            pool = loop.MemoryPool;
+            // As on epoll, plus what a multishot receive delivers between the pause and its cancellation taking
+            // effect, once per arming (the kernel retries up to 32 times per wake-up, 16 KiB each): measured up to
+            // 397 blocks (1.6 MiB) for these 16 MiB. Bounded, and far below the volume, which is what this checks.
+            blockBound = 64 + (4 * 32 * 4);
+        }
+        else
+        {
+            Internal.Reactor.ReactorServeSession session = server.ReactorSession!;
+            Internal.Reactor.EventLoop loop = session.Group.Loops[0];
+            while (!await OnLoopAsync(loop.Post, () => session.ConnectionsOf(0).Any(c => c.IsReadPaused)))
+            {
+                Token.ThrowIfCancellationRequested();
+            }
+
+            pool = loop.MemoryPool;
+            blockBound = 64;
         }
 
         byte[] buffer = new byte[64 * 1024];
@@ -213,30 +241,45 @@ public sealed class ServeAsyncTests : IDisposable
         await sending.WaitAsync(Token);
         // Bounded: at most 64 KiB unconsumed input plus one 64 KiB read, 64 KiB unsent output plus the line being
         // written, in 4 KiB blocks: about 50 blocks, whatever the volume. The pool is the loop's own.
-        Assert.InRange(loop.MemoryPool.BlocksCreated, 1, 64);
+        Assert.InRange(pool.BlocksCreated, 1, blockBound);
         server.Shutdown();
         await serving.WaitAsync(Token);
     }
 
-    private static Task<bool> OnLoopAsync(Internal.Reactor.EventLoop loop, Func<bool> probe)
+    private static Task<bool> OnLoopAsync(Action<Internal.Reactor.IReactorWork> post, Func<bool> probe)
     {
         var work = new ProbeWork(probe);
-        loop.Post(work);
+        post(work);
         return work.Result.Task.WaitAsync(TestTimeouts.Long);
     }
 
     public void Dispose()
     {
-        _timeout.Dispose();
-        _directory.Dispose();
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
     }
 
-    private TcpServer Create(string transport, Func<BaseRequestHandler> factory) => transport switch
+    protected virtual void Dispose(bool disposing)
     {
-        "unix" => new UnixStreamServer(new UnixDomainSocketEndPoint(_directory.NewSocketPath()), factory),
-        "::1" => new TcpServer(new IPEndPoint(IPAddress.IPv6Loopback, 0), factory),
-        _ => new TcpServer(new IPEndPoint(IPAddress.Loopback, 0), factory),
-    };
+        if (disposing)
+        {
+            _timeout.Dispose();
+            _directory.Dispose();
+        }
+    }
+
+    private TcpServer Create(string transport, Func<BaseRequestHandler> factory)
+    {
+        TestTransports.SkipUnlessAvailable(Transport);
+        TcpServer server = transport switch
+        {
+            "unix" => new UnixStreamServer(new UnixDomainSocketEndPoint(_directory.NewSocketPath()), factory),
+            "::1" => new TcpServer(new IPEndPoint(IPAddress.IPv6Loopback, 0), factory),
+            _ => new TcpServer(new IPEndPoint(IPAddress.Loopback, 0), factory),
+        };
+        server.AsyncTransport = Transport;
+        return server;
+    }
 
     private sealed class ProbeWork(Func<bool> probe) : Internal.Reactor.IReactorWork
     {

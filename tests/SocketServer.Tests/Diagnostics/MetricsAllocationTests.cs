@@ -20,12 +20,14 @@ public sealed class MetricsAllocationTests : IDisposable
     private readonly CancellationTokenSource _timeout = new(TestTimeouts.Long);
     private readonly TestMeterFactory _meters = new();
 
-    [Fact]
-    public async Task EchoAllocatesNothingPerMessageWithTheMeterListenedTo()
+    [Theory]
+    [InlineData("reactor")]
+    [InlineData("io_uring")]
+    public async Task EchoAllocatesNothingPerMessageWithTheMeterListenedTo(string transport)
     {
-        Assert.SkipUnless(ReactorNative.IsSupported, "ServeAsync's reactor runs on 64-bit Linux");
         var probe = new AllocationProbe();
         using var server = new TcpServer(new IPEndPoint(IPAddress.Loopback, 0), () => new AllocationProbingEchoHandler(probe)) { MeterFactory = _meters };
+        TestTransports.Use(server, transport);
         server.AsyncLoopCount = 1;
         Meter meter = server.Diagnostics.Metrics.Meter;
         long measurements = 0;

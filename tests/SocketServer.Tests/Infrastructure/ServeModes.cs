@@ -20,6 +20,9 @@ public enum ServeMode
 
     /// <summary><see cref="TcpServer"/>'s <see cref="BaseServer.ServeAsync"/> on the portable transport (forced here).</summary>
     Portable,
+
+    /// <summary><see cref="TcpServer"/>'s <see cref="BaseServer.ServeAsync"/> on io_uring (Linux 6.0+; skipped with the reason elsewhere).</summary>
+    IoUring,
 }
 
 /// <summary>Which handler serves a row: a <see cref="StreamRequestHandler"/> or an <see cref="AsyncStreamRequestHandler"/>.</summary>
@@ -46,8 +49,14 @@ internal static class ServeModes
         return rows;
     }
 
-    public static void SkipUnlessSupported(ServeMode mode) =>
+    public static void SkipUnlessSupported(ServeMode mode)
+    {
         Assert.SkipWhen(mode == ServeMode.Reactor && !ReactorNative.IsSupported, "ServeAsync's reactor runs on 64-bit Linux");
+        if (mode == ServeMode.IoUring)
+        {
+            TestTransports.SkipUnlessAvailable(AsyncTransport.IoUring);
+        }
+    }
 
     /// <summary>
     /// Builds a loopback server for <paramref name="mode"/> (skipping the row where the mode does not run) with a fake
@@ -67,11 +76,19 @@ internal static class ServeModes
         server.TimeProvider = probe.Clock;
         server.LoggerFactory = probe.Log.Factory;
         configure?.Invoke(server.Limits);
-        server.UsePortableAsyncTransport = mode == ServeMode.Portable;
+        server.AsyncTransport = mode switch
+        {
+            ServeMode.Portable => AsyncTransport.Portable,
+            ServeMode.IoUring => AsyncTransport.IoUring,
+            _ => AsyncTransport.Epoll,
+        };
         setup?.Invoke(server);
         try
         {
-            return new ModeServer(mode, server, probe, Serve(server, mode));
+            var served = new ModeServer(mode, server, probe, Serve(server, mode));
+            // The probe passed (or the row was skipped): an io_uring row must not pass on the epoll fallback.
+            Assert.True(mode != ServeMode.IoUring || server.IoUringSession is not null, "the io_uring row is served by io_uring");
+            return served;
         }
         catch
         {

@@ -14,7 +14,7 @@ namespace SocketServer.Tests.Matrix;
 public sealed class DrainMatrixTests
 {
     public static TheoryData<ServeMode, HandlerShape> ModesServingConcurrently =>
-        ServeModes.Rows(ServeMode.Threading, ServeMode.Reactor, ServeMode.Portable);
+        ServeModes.Rows(ServeMode.Threading, ServeMode.Reactor, ServeMode.Portable, ServeMode.IoUring);
 
     [Theory]
     [MemberData(nameof(ModesServingConcurrently))]

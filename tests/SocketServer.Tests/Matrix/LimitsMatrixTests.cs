@@ -21,7 +21,7 @@ public sealed class LimitsMatrixTests
     /// second one while the first is open, and the per-client cap never has a surplus to close.
     /// </summary>
     public static TheoryData<ServeMode, HandlerShape> ModesServingConcurrently =>
-        ServeModes.Rows(ServeMode.Threading, ServeMode.Reactor, ServeMode.Portable);
+        ServeModes.Rows(ServeMode.Threading, ServeMode.Reactor, ServeMode.Portable, ServeMode.IoUring);
 
     [Theory]
     [MemberData(nameof(EveryMode))]

@@ -111,6 +111,20 @@ internal static partial class Log
     public static partial void ProxyProbe(ILogger logger, string serverAddress, ClientName clientAddress);
 
     /// <summary>
+    /// <see cref="AsyncTransport.IoUring"/> was asked for and this process cannot use it (Warning, once per
+    /// <c>ServeAsync</c>): the epoll reactor serves instead; the reason names what is missing or forbidden.
+    /// </summary>
+    [LoggerMessage(EventId = 700, EventName = "IoUringUnavailable", Level = LogLevel.Warning, Message = "{ServerAddress}: serving on epoll instead of io_uring: {Reason}.")]
+    public static partial void IoUringUnavailable(ILogger logger, string serverAddress, string reason);
+
+    /// <summary>
+    /// <see cref="AsyncTransport.IoUring"/> was asked for on a datagram server, which the epoll reactor serves
+    /// (Information: by design, the io_uring transport is for streams).
+    /// </summary>
+    [LoggerMessage(EventId = 701, EventName = "IoUringNotForDatagrams", Level = LogLevel.Information, Message = "{ServerAddress}: serving on epoll: the io_uring transport serves stream sockets; datagram servers use the epoll reactor.")]
+    public static partial void IoUringNotForDatagrams(ILogger logger, string serverAddress);
+
+    /// <summary>
     /// Whether the default standard-error sink prints the whole exception of event <paramref name="id"/> rather than
     /// its type and message: the loops' crashes and an exception escaping a request thread, which are bugs to fix
     /// (in the library or a hook), not conditions to read past.

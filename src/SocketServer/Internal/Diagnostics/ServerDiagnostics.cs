@@ -168,6 +168,12 @@ internal sealed class ServerDiagnostics : IDisposable
     /// <summary>Serving started in <paramref name="mode"/> (ServeForever, ServeAsync, ...).</summary>
     public void ServingStarted(string mode) => Log.ServingStarted(Logger, ServerAddressText, mode);
 
+    /// <summary>io_uring was asked for and is unavailable (<paramref name="reason"/>): epoll serves instead.</summary>
+    public void IoUringUnavailable(string reason) => Log.IoUringUnavailable(Logger, ServerAddressText, reason);
+
+    /// <summary>io_uring was asked for on a datagram server: epoll serves it.</summary>
+    public void IoUringNotForDatagrams() => Log.IoUringNotForDatagrams(Logger, ServerAddressText);
+
     /// <summary>Serving stopped normally.</summary>
     public void ServingStopped() => Log.ServingStopped(Logger, ServerAddressText);
 

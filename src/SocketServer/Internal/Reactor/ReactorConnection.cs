@@ -23,7 +23,7 @@ namespace SocketServer.Internal.Reactor;
 /// <para>All the state below is touched on the loop's thread only, except the two request flags set by
 /// <see cref="ScheduleFlush"/> and the input-flush callback, which may come from any thread and post to the loop.</para>
 /// </remarks>
-internal class ReactorConnection : IReactorHandler, IReactorWork
+internal class ReactorConnection : IReactorHandler, IReactorWork, IOutputFlushScheduler
 {
     /// <summary>Bytes buffered in the input pipe, unconsumed, at which reading stops.</summary>
     public const long InputPauseThreshold = 64 * 1024;
