@@ -19,7 +19,7 @@ public sealed class ProxyProtocolServeTests
 
     public static TheoryData<ServeMode, HandlerShape> AllRows => ServeModes.Rows(ServeModes.All);
 
-    public static TheoryData<ServeMode, HandlerShape> AsyncRows => ServeModes.Rows(ServeMode.Reactor, ServeMode.Portable);
+    public static TheoryData<ServeMode, HandlerShape> AsyncRows => ServeModes.Rows(ServeMode.Reactor, ServeMode.Portable, ServeMode.IoUring);
 
     [Theory]
     [MemberData(nameof(AllRows))]
@@ -136,6 +136,7 @@ public sealed class ProxyProtocolServeTests
     [InlineData(ServeMode.Threading, HandlerShape.Sync)]
     [InlineData(ServeMode.Reactor, HandlerShape.Async)]
     [InlineData(ServeMode.Portable, HandlerShape.Async)]
+    [InlineData(ServeMode.IoUring, HandlerShape.Async)]
     public async Task TlsRunsAfterTheHeader(ServeMode mode, HandlerShape shape)
     {
         using ModeServer server = Start(mode, shape, tls: true);

@@ -39,6 +39,7 @@ internal static unsafe partial class IoUringNative
 
     // Opcodes.
     public const byte OpNop = 0;
+    public const byte OpPollAdd = 6;
     public const byte OpSendMsg = 9;
     public const byte OpAccept = 13;
     public const byte OpAsyncCancel = 14;
@@ -92,6 +93,9 @@ internal static unsafe partial class IoUringNative
     public const int MapPrivate = 0x02;
     public const int MapAnonymous = 0x20;
     public const int MapPopulate = 0x8000;
+
+    public const uint PollIn = 0x0001;
+    public const uint PollRdHup = 0x2000;
 
     public const int MsgNoSignal = 0x4000;
     public const int MsgDontWait = 0x40;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using SocketServer.Internal.Async;
 using SocketServer.Internal.Dispatch;
 using SocketServer.Internal.Limits;
+using SocketServer.Internal.Proxy;
 using SocketServer.Internal.Reactor;
 using SocketServer.Internal.Requests;
 
@@ -15,7 +16,7 @@ namespace SocketServer.Internal.IoUring;
 /// (<see cref="RequestPipeline"/>), whose <c>ProcessRequest</c> is the <see cref="AsyncDispatcher"/> while it runs.
 /// Stream servers only: a datagram server asked to use io_uring is served by the epoll reactor.
 /// </summary>
-internal sealed class IoUringServeSession : IServeSession, IIoUringHandler
+internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IProxyHeaderTransport
 {
     private const byte AcceptKind = 8;
 
@@ -30,6 +31,7 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler
     private readonly IoUringLoop[] _loops;
     private readonly int _listenerFd;
     private readonly Queue<int> _held = new();
+    private readonly HashSet<IoUringProxyHeaderReader> _proxyReads = [];
     private long _listenerRegistration;
     private bool _acceptArmed;
     private bool _acceptCancelling;
@@ -337,11 +339,48 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler
 
         try
         {
-            _pipeline.Accept(connection, clientAddress);
+            _pipeline.Accept(connection, clientAddress, this);
         }
         catch (Exception e)
         {
             Stop(e);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>On the first loop, where the request was accepted; a slow proxy holds nobody else up.</remarks>
+    public void ReceiveProxyHeader(ProxyHeaderRead read)
+    {
+        var reader = new IoUringProxyHeaderReader(this, _loops[0], read);
+        reader.Start(_server.TimeProvider);
+        _proxyReads.Add(reader);
+    }
+
+    /// <summary>A header read on the first loop ended: the request goes on (or is refused) there. Loop thread.</summary>
+    public void ProxyHeaderRead(IoUringProxyHeaderReader reader)
+    {
+        _proxyReads.Remove(reader);
+        try
+        {
+            _pipeline.ProxyHeaderReceived(reader.Read);
+        }
+        catch (Exception e)
+        {
+            Stop(e);
+        }
+    }
+
+    /// <summary>Serving stopped while a header was awaited: the connection is closed unserved. Loop thread.</summary>
+    public void ProxyHeaderAbandoned(IoUringProxyHeaderReader reader)
+    {
+        _proxyReads.Remove(reader);
+        try
+        {
+            _server.CloseUnserved(reader.Read.Socket);
+        }
+        catch (Exception e)
+        {
+            _pipeline.ThreadException(reader.Read.Socket, reader.Read.ProxyAddress, e);
         }
     }
 
@@ -430,6 +469,11 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler
             while (_held.TryDequeue(out int fd))
             {
                 ReactorNative.Close(fd);
+            }
+
+            foreach (IoUringProxyHeaderReader reader in _proxyReads.ToArray())
+            {
+                reader.Abandon();
             }
         }
 

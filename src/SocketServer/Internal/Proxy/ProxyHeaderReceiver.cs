@@ -1,10 +1,15 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using SocketServer.Internal.Reactor;
 
 namespace SocketServer.Internal.Proxy;
 
-/// <summary>What the PROXY protocol asks of every transport: whom to trust, and the blocking read of the serve loops.</summary>
+/// <summary>
+/// What the PROXY protocol asks of every transport: whom to trust, the blocking read of the serve loops, and the
+/// non-blocking step of the loop transports (epoll and io_uring), which call it when the socket is readable.
+/// </summary>
 internal static class ProxyHeaderReceiver
 {
     /// <summary>Whether <paramref name="peer"/> may send a header: an IP source in a trusted network, or a Unix peer when Unix peers are trusted.</summary>
@@ -63,6 +68,65 @@ internal static class ProxyHeaderReceiver
         catch (Exception e) when (SocketErrors.IsSocketLevel(e))
         {
             read.Fail("reading the header failed: " + e.Message);
+        }
+    }
+    /// <summary>
+    /// Takes what a non-blocking socket holds of the header, without waiting (the loop transports, once the descriptor
+    /// is readable): peeks, then takes exactly the header's bytes, so what follows stays in the socket for the handler.
+    /// Returns true when the read ended (a header, a refusal, the peer gone, a failure), false when the socket has
+    /// nothing more for now and the transport must wait for it to be readable again.
+    /// </summary>
+    public static unsafe bool ReadAvailable(ProxyHeaderRead read, int fd)
+    {
+        while (true)
+        {
+            Memory<byte> peekBuffer = read.PeekBuffer;
+            nint peeked;
+            fixed (byte* p = peekBuffer.Span)
+            {
+                peeked = ReactorNative.Recv(fd, p, (nuint)peekBuffer.Length, ReactorNative.MsgPeek | ReactorNative.MsgDontWait);
+            }
+
+            if (peeked < 0)
+            {
+                int errno = Marshal.GetLastSystemError();
+                if (errno == ReactorNative.EIntr)
+                {
+                    continue;
+                }
+
+                if (errno == ReactorNative.EAgain)
+                {
+                    return false;
+                }
+
+                read.Fail("reading the header failed: " + ReactorErrors.Exception("recv", errno).Message);
+                return true;
+            }
+
+            if (peeked == 0)
+            {
+                read.Taken(0);
+                return true;
+            }
+
+            Memory<byte> take = read.TakeBuffer(read.Peeked((int)peeked));
+            nint taken;
+            fixed (byte* p = take.Span)
+            {
+                taken = ReactorNative.Recv(fd, p, (nuint)take.Length, ReactorNative.MsgDontWait);
+            }
+
+            if (taken < 0)
+            {
+                read.Fail("reading the header failed: " + ReactorErrors.Exception("recv", Marshal.GetLastSystemError()).Message);
+                return true;
+            }
+
+            if (read.Taken((int)taken))
+            {
+                return true;
+            }
         }
     }
 }

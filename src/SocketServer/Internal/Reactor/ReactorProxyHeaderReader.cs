@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SocketServer.Internal.Proxy;
 
 namespace SocketServer.Internal.Reactor;
@@ -40,61 +39,12 @@ internal sealed class ReactorProxyHeaderReader : IReactorHandler, IReactorWork
     }
 
     /// <inheritdoc/>
-    public unsafe void OnEvents(uint events)
+    public void OnEvents(uint events)
     {
-        while (!_done)
+        // Not readable any more (EAGAIN): the next edge brings more.
+        if (!_done && ProxyHeaderReceiver.ReadAvailable(_read, _fd))
         {
-            Memory<byte> peekBuffer = _read.PeekBuffer;
-            nint peeked;
-            fixed (byte* p = peekBuffer.Span)
-            {
-                peeked = ReactorNative.Recv(_fd, p, (nuint)peekBuffer.Length, ReactorNative.MsgPeek | ReactorNative.MsgDontWait);
-            }
-
-            if (peeked < 0)
-            {
-                int errno = Marshal.GetLastSystemError();
-                if (errno == ReactorNative.EIntr)
-                {
-                    continue;
-                }
-
-                if (errno != ReactorNative.EAgain)
-                {
-                    _read.Fail("reading the header failed: " + ReactorErrors.Exception("recv", errno).Message);
-                    Finish();
-                }
-
-                // EAGAIN: the next edge brings more.
-                return;
-            }
-
-            if (peeked == 0)
-            {
-                _read.Taken(0);
-                Finish();
-                return;
-            }
-
-            Memory<byte> take = _read.TakeBuffer(_read.Peeked((int)peeked));
-            nint taken;
-            fixed (byte* p = take.Span)
-            {
-                taken = ReactorNative.Recv(_fd, p, (nuint)take.Length, ReactorNative.MsgDontWait);
-            }
-
-            if (taken < 0)
-            {
-                _read.Fail("reading the header failed: " + ReactorErrors.Exception("recv", Marshal.GetLastSystemError()).Message);
-                Finish();
-                return;
-            }
-
-            if (_read.Taken((int)taken))
-            {
-                Finish();
-                return;
-            }
+            Finish();
         }
     }
 
