@@ -8,6 +8,7 @@ public sealed class PublicSurfaceTests
         "SocketServer.AgentCheckServer",
         "SocketServer.AsyncDatagramRequestHandler",
         "SocketServer.AsyncStreamRequestHandler",
+        "SocketServer.AsyncTransport",
         "SocketServer.BaseRequestHandler",
         "SocketServer.BaseServer",
         "SocketServer.ChildProcessFailure",
