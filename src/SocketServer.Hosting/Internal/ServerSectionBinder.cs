@@ -100,7 +100,7 @@ internal sealed class ServerSectionBinder(string name, IConfiguration? configura
         transport == AsyncTransport.IoUring ? "io_uring" : transport.ToString().ToLowerInvariant();
 
     /// <summary>
-    /// A trusted PROXY source: a network in CIDR form (its host bits zero), or one address (a network of one), as the
+    /// A trusted PROXY source: a network in CIDR form, or one address (a network of one), as the
     /// command's <c>--proxy-trust</c> takes it.
     /// </summary>
     internal static bool TryParseNetwork(string value, out IPNetwork network)
@@ -192,11 +192,22 @@ internal sealed class ServerSectionBinder(string name, IConfiguration? configura
             }
             else if (TryParseNetwork(text, out IPNetwork network))
             {
-                proxy.TrustedNetworks.Add(network);
+                // .NET masks the bits after the prefix away, which would widen "10.0.0.1/8" (one proxy meant) to the
+                // whole 10.0.0.0/8 without a word: trust is not widened silently.
+                string written = text.Trim();
+                int slash = written.IndexOf('/', StringComparison.Ordinal);
+                if (slash > 0 && IPAddress.TryParse(written[..slash], out IPAddress? address) && !address.Equals(network.BaseAddress))
+                {
+                    errors.Add($"{entry.Path}: '{text}' has bits set after the prefix, so it would trust all of {network}; write {network}, or {address}/{(address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)} for the one address.");
+                }
+                else
+                {
+                    proxy.TrustedNetworks.Add(network);
+                }
             }
             else
             {
-                errors.Add($"{entry.Path}: '{text}' is not a network; write it in CIDR form with the host bits zero, as \"10.0.0.0/8\" or \"::1/128\", or as one address.");
+                errors.Add($"{entry.Path}: '{text}' is not a network; write it in CIDR form, as \"10.0.0.0/8\" or \"::1/128\", or as one address.");
             }
         }
 
