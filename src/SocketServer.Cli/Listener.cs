@@ -40,10 +40,11 @@ internal sealed class Listener
     /// <param name="mode">Synchronous or threading.</param>
     /// <param name="tls">TLS for a stream listener, or <see langword="null"/>; datagram listeners ignore it.</param>
     /// <param name="recoverStaleSocketFile">Whether a Unix listener removes a stale socket file at its path first.</param>
+    /// <param name="maxIdleThreads">A threading server's parked request threads (<c>--max-idle-threads</c>); null for the library's default.</param>
     /// <returns>The bound listener, not yet serving.</returns>
     /// <exception cref="SocketException">The address could not be bound; a <see cref="ServerBindException"/> names it.</exception>
-    public static Listener Bind(ListenerSpec spec, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null, bool recoverStaleSocketFile = true) =>
-        new(ServerFactory.Create(spec, protocol, mode, tls, recoverStaleSocketFile), serveAsync: mode == ServeMode.Async);
+    public static Listener Bind(ListenerSpec spec, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null, bool recoverStaleSocketFile = true, int? maxIdleThreads = null) =>
+        new(ServerFactory.Create(spec, protocol, mode, tls, recoverStaleSocketFile, maxIdleThreads), serveAsync: mode == ServeMode.Async);
 
     /// <summary>Starts serving on a background thread of its own.</summary>
     public void Start() => _thread.Start();

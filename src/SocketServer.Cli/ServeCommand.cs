@@ -6,7 +6,7 @@ namespace SocketServer.Cli;
 
 /// <summary>
 /// The <c>serve</c> command: <c>serve &lt;echo|discard|daytime|chargen|time|timestamp&gt; [--tcp HOST:PORT]...
-/// [--mode sync|threading|forking|async] [--transport epoll|io_uring] [--tls-cert FILE ...]</c>.
+/// [--mode sync|threading|forking|async] [--transport epoll|io_uring] [--max-idle-threads N] [--tls-cert FILE ...]</c>.
 /// </summary>
 internal static class ServeCommand
 {
@@ -70,6 +70,14 @@ internal static class ServeCommand
             0,
             int.MaxValue,
             "a whole number (0 for no limit, or more)");
+        Option<int?> maxIdleThreads = OptionValues.OptionalNumber(
+            new Option<int?>("--max-idle-threads")
+            {
+                Description = "With --mode threading, how many request threads may wait for the next request once theirs ended, instead of ending (a parked thread is handed the next request; one idle for 20 seconds ends). 0 starts a new thread for every request, as Python does. Default: 64.",
+            },
+            0,
+            int.MaxValue,
+            "a whole number (0 or more)");
 
         Option<bool> proxyProtocol = new("--proxy-protocol")
         {
@@ -138,6 +146,7 @@ internal static class ServeCommand
             tlsClientCa,
             drainTimeout,
             maxConnections,
+            maxIdleThreads,
             proxyProtocol,
             proxyTrust,
             proxyHeaderTimeout,
@@ -153,6 +162,11 @@ internal static class ServeCommand
             if (result.GetResult(transport) is { Implicit: false } && result.GetValue(mode) != "async")
             {
                 result.AddError("--transport chooses the engine of --mode async; add --mode async (the other modes do not use it).");
+            }
+
+            if (result.GetResult(maxIdleThreads) is { Implicit: false } && result.GetValue(mode) != "threading")
+            {
+                result.AddError("--max-idle-threads sets how many request threads --mode threading keeps; add --mode threading (the other modes have no request threads to keep).");
             }
         });
 
@@ -282,6 +296,7 @@ internal static class ServeCommand
                 DrainTimeout = TimeSpan.FromSeconds(parseResult.GetValue(drainTimeout)),
                 // Absent means the library's default; System.CommandLine would give 0 (no limit) for an absent int?.
                 MaxConnections = parseResult.GetResult(maxConnections) is null ? null : parseResult.GetValue(maxConnections),
+                MaxIdleThreads = parseResult.GetResult(maxIdleThreads) is null ? null : parseResult.GetValue(maxIdleThreads),
                 KeepStaleSocketFiles = parseResult.GetValue(keepStaleSocket),
                 AgentCheckAddress = agentAddress,
                 AgentCheckSocket = agentSocket,

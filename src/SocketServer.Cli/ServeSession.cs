@@ -64,6 +64,9 @@ internal sealed class ServeSession : IDisposable
     /// <summary><c>--proxy-protocol</c>: the PROXY protocol on every stream listener, or null.</summary>
     public ProxyProtocolOptions? ProxyProtocol { get; init; }
 
+    /// <summary><c>--max-idle-threads</c>: the threading servers' parked request threads; null for the library's default (64).</summary>
+    public int? MaxIdleThreads { get; init; }
+
     /// <summary><c>--transport</c>: the engine of <c>--mode async</c> (<see cref="BaseServer.AsyncTransport"/>); epoll by default.</summary>
     public AsyncTransport Transport { get; init; }
 
@@ -109,7 +112,7 @@ internal sealed class ServeSession : IDisposable
 
             try
             {
-                Listener listener = Configure(Listener.Bind(spec, protocol, mode, tls, !KeepStaleSocketFiles));
+                Listener listener = Configure(Listener.Bind(spec, protocol, mode, tls, !KeepStaleSocketFiles, MaxIdleThreads));
                 lock (_listeners)
                 {
                     _listeners.Add(listener);
@@ -218,7 +221,7 @@ internal sealed class ServeSession : IDisposable
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true));
         foreach (ListenerSpec spec in ListenerSpec.ExpandLocalhost(specs))
         {
-            _listeners.Add(Configure(Listener.Bind(spec, protocol, mode, tls, !KeepStaleSocketFiles)));
+            _listeners.Add(Configure(Listener.Bind(spec, protocol, mode, tls, !KeepStaleSocketFiles, MaxIdleThreads)));
         }
 
         _listeners.ForEach(static listener => listener.Start());

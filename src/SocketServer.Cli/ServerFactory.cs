@@ -12,14 +12,18 @@ internal static class ServerFactory
     /// Whether a Unix listener removes a stale socket file at its path first (the library's checked recovery: only a
     /// socket nobody listens on is removed); <see langword="false"/> refuses any existing path.
     /// </param>
+    /// <param name="maxIdleThreads">
+    /// <c>--max-idle-threads</c>: how many request threads a threading server keeps parked for the next request (0: a
+    /// new thread each time, as Python); <see langword="null"/> keeps the library's default. Only the threading mode has them.
+    /// </param>
     /// <returns>The bound server.</returns>
     /// <exception cref="ServerBindException">The address could not be bound.</exception>
-    public static TcpServer Create(ListenerSpec listener, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null, bool recoverStaleSocketFile = true)
+    public static TcpServer Create(ListenerSpec listener, ServeProtocol protocol, ServeMode mode, TlsOptions? tls = null, bool recoverStaleSocketFile = true, int? maxIdleThreads = null)
     {
         Func<BaseRequestHandler> handlers = ProtocolHandlers.For(protocol, listener.IsStream, async: mode == ServeMode.Async);
         TcpServer server = mode switch
         {
-            ServeMode.Threading => CreateThreading(listener, handlers),
+            ServeMode.Threading => CreateThreading(listener, handlers, maxIdleThreads),
             ServeMode.Forking => CreateForking(listener, handlers),
             _ => CreateSync(listener, handlers),
         };
@@ -84,14 +88,29 @@ internal static class ServerFactory
     };
 
     // Daemon (background) request threads: an idle client must not keep the process alive after a signal.
-    // The setting is read when each request thread starts, so setting it after construction is in time.
-    private static TcpServer CreateThreading(ListenerSpec listener, Func<BaseRequestHandler> handlers) => listener.Kind switch
+    // The settings are read when each request thread starts or ends, so setting them after construction is in time.
+    private static TcpServer CreateThreading(ListenerSpec listener, Func<BaseRequestHandler> handlers, int? maxIdleThreads)
     {
-        ListenerKind.Tcp => new ThreadingTcpServer(listener.EndPoint, handlers, bindAndActivate: false) { DaemonThreads = true },
-        ListenerKind.Udp => new ThreadingUdpServer(listener.EndPoint, handlers, bindAndActivate: false) { DaemonThreads = true },
-        ListenerKind.Unix => new ThreadingUnixStreamServer(listener.EndPoint, handlers, bindAndActivate: false) { DaemonThreads = true },
-        _ => new ThreadingUnixDatagramServer(listener.EndPoint, handlers, bindAndActivate: false) { DaemonThreads = true },
-    };
+        switch (listener.Kind)
+        {
+            case ListenerKind.Tcp:
+                var tcp = new ThreadingTcpServer(listener.EndPoint, handlers, bindAndActivate: false) { DaemonThreads = true };
+                tcp.MaxIdleThreads = maxIdleThreads ?? tcp.MaxIdleThreads;
+                return tcp;
+            case ListenerKind.Udp:
+                var udp = new ThreadingUdpServer(listener.EndPoint, handlers, bindAndActivate: false) { DaemonThreads = true };
+                udp.MaxIdleThreads = maxIdleThreads ?? udp.MaxIdleThreads;
+                return udp;
+            case ListenerKind.Unix:
+                var unix = new ThreadingUnixStreamServer(listener.EndPoint, handlers, bindAndActivate: false) { DaemonThreads = true };
+                unix.MaxIdleThreads = maxIdleThreads ?? unix.MaxIdleThreads;
+                return unix;
+            default:
+                var unixDatagram = new ThreadingUnixDatagramServer(listener.EndPoint, handlers, bindAndActivate: false) { DaemonThreads = true };
+                unixDatagram.MaxIdleThreads = maxIdleThreads ?? unixDatagram.MaxIdleThreads;
+                return unixDatagram;
+        }
+    }
 
     // Workers are this program started again with the same arguments; they must build the listeners in the same
     // order (they do: the order of the options). The stop's drain waits for busy workers and kills what is left at its

@@ -10,6 +10,7 @@ namespace SocketServer.Hosting;
 public sealed class HostedSocketServers : IReadOnlyList<HostedSocketServer>
 {
     private HostedSocketServer[] _servers = [];
+    private AgentCheckServer? _agentCheck;
 
     internal HostedSocketServers()
     {
@@ -27,6 +28,13 @@ public sealed class HostedSocketServers : IReadOnlyList<HostedSocketServer>
     public IReadOnlyList<HostedSocketServer> Named(string name) =>
         [.. Volatile.Read(ref _servers).Where(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))];
 
+    /// <summary>
+    /// The agent check answering for these servers (<see cref="SocketServerHostOptions.AgentCheck"/>), once the host
+    /// has started; <see langword="null"/> when none is configured. Set its <see cref="BaseServer.HealthState"/> to
+    /// <see cref="HealthState.Maint"/> to take the host out of rotation, to <see cref="HealthState.Up"/> to put it back.
+    /// </summary>
+    public AgentCheckServer? AgentCheck => Volatile.Read(ref _agentCheck);
+
     /// <inheritdoc/>
     public IEnumerator<HostedSocketServer> GetEnumerator() => ((IEnumerable<HostedSocketServer>)Volatile.Read(ref _servers)).GetEnumerator();
 
@@ -34,5 +42,9 @@ public sealed class HostedSocketServers : IReadOnlyList<HostedSocketServer>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>Publishes the servers the host started.</summary>
-    internal void Publish(IEnumerable<HostedSocketServer> servers) => Volatile.Write(ref _servers, [.. servers]);
+    internal void Publish(IEnumerable<HostedSocketServer> servers, AgentCheckServer? agentCheck)
+    {
+        Volatile.Write(ref _servers, [.. servers]);
+        Volatile.Write(ref _agentCheck, agentCheck);
+    }
 }

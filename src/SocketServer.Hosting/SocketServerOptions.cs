@@ -1,7 +1,7 @@
 namespace SocketServer.Hosting;
 
 /// <summary>
-/// One hosted server, by name: its endpoints, mode, limits, TLS and Unix socket files. Bound from the configuration
+/// One hosted server, by name: its endpoints, mode, limits, TLS, PROXY protocol, engine and Unix socket files. Bound from the configuration
 /// section <c>SocketServer:Servers:NAME</c> (an <c>appsettings.json</c> section, environment variables, the command
 /// line...), then changed by code given to <c>AddSocketServer</c>, and validated when the host starts.
 /// </summary>
@@ -47,9 +47,43 @@ public sealed class SocketServerOptions
     public SocketServerUnixOptions Unix { get; } = new();
 
     /// <summary>
+    /// HAProxy's PROXY protocol on the stream endpoints (<see cref="TcpServer.ProxyProtocol"/>): every connection must
+    /// then start with a header from a trusted proxy, whose original client becomes the handler's
+    /// <see cref="BaseRequestHandler.ClientAddress"/>. <see langword="null"/> (the default) for none.
+    /// </summary>
+    /// <remarks>
+    /// In configuration, the section <c>ProxyProtocol</c> with <c>"Enabled": true</c>, <c>TrustedNetworks</c> (CIDR
+    /// strings), <c>TrustUnixPeers</c>, <c>HeaderTimeout</c> and <c>Versions</c>. A server with it may have no datagram
+    /// endpoint (the protocol is for streams): give those a server of their own.
+    /// </remarks>
+    public ProxyProtocolOptions? ProxyProtocol { get; set; }
+
+    /// <summary>
+    /// The engine of <see cref="SocketServerMode.Async"/> (<see cref="BaseServer.AsyncTransport"/>): epoll, io_uring
+    /// (falling back to epoll, with one logged warning, where it is unavailable) or portable. <see langword="null"/>
+    /// (the default) keeps the library's default, epoll; the other modes do not use it, so setting it there is refused.
+    /// </summary>
+    public AsyncTransport? AsyncTransport { get; set; }
+
+    /// <summary>
+    /// In <see cref="SocketServerMode.Threading"/>, how many request threads may wait for the next request once theirs
+    /// ended (<see cref="ThreadingTcpServer.MaxIdleThreads"/>); 0 starts a new thread for every request, as Python does.
+    /// <see langword="null"/> (the default) keeps the library's default (64); the other modes do not use it, so
+    /// setting it there is refused.
+    /// </summary>
+    public int? MaxIdleThreads { get; set; }
+
+    /// <summary>
+    /// Whether the TCP and UDP endpoints set SO_REUSEPORT (<see cref="TcpServer.AllowReusePort"/>), so that several
+    /// processes share an address and the kernel spreads the clients among them; <see langword="false"/> by default.
+    /// Refused where the platform has no SO_REUSEPORT (Windows).
+    /// </summary>
+    public bool AllowReusePort { get; set; }
+
+    /// <summary>
     /// Called with each server built for an endpoint, after these settings were applied and before it binds: for what
     /// they do not cover (<see cref="TcpServer.RequestQueueSize"/>, <see cref="UdpServer.MaxPacketSize"/>,
-    /// <see cref="TcpServer.AllowReusePort"/>...). <see langword="null"/> by default. Not read from configuration.
+    /// a forking server's <c>MaxChildren</c>...). <see langword="null"/> by default. Not read from configuration.
     /// </summary>
     public Action<BaseServer>? ConfigureServer { get; set; }
 

@@ -75,6 +75,10 @@ public static class SocketServerServiceCollectionExtensions
         // Bound from configuration first, so that code given to Configure has the last word.
         services.AddSingleton<IConfigureOptions<SocketServerOptions>>(sp => new ServerSectionBinder(name, sp.GetService<IConfiguration>()));
         services.AddOptions<SocketServerOptions>(name).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<SocketServerHostOptions>, HostSectionBinder>(
+            static sp => new HostSectionBinder(sp.GetService<IConfiguration>())));
+        services.AddOptions<SocketServerHostOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SocketServerHostOptions>, HostOptionsValidator>());
         services.TryAddSingleton(static _ => new HostedSocketServers());
         services.TryAddSingleton(static sp => new ContentRoot(sp.GetService<IHostEnvironment>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SocketServerOptions>, OptionsValidator>());

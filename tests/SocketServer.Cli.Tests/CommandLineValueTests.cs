@@ -56,6 +56,7 @@ public sealed class CommandLineValueTests
             NotApplicable: "a file name has no range"),
         ["socketserver serve --drain-timeout"] = Number(s_serve, "serve", "--drain-timeout", "86401", "a number of seconds (0 to 86400)"),
         ["socketserver serve --max-connections"] = Number(s_serve, "serve", "--max-connections", "-1", "a whole number (0 for no limit, or more)"),
+        ["socketserver serve --max-idle-threads"] = Number([.. s_serve, "--mode", "threading"], "serve", "--max-idle-threads", "-1", "a whole number (0 or more)"),
 
         ["socketserver serve --proxy-protocol"] = new(
             Bad: UsageCase([.. s_serve, "--proxy-protocol=yes"], "serve", "--proxy-protocol takes no value, so 'yes' is not understood"),

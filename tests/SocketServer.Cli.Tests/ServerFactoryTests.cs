@@ -51,6 +51,31 @@ public sealed class ServerFactoryTests
     }
 
     [Theory]
+    [InlineData("tcp", 0)]
+    [InlineData("udp", 0)]
+    [InlineData("unix", 3)]
+    [InlineData("unix-dgram", 0)]
+    [InlineData("tcp", null)]
+    public void MaxIdleThreadsReachesEveryThreadingServer(string kind, int? maxIdleThreads)
+    {
+        using var directory = new TempDirectory();
+
+        using TcpServer server = ServerFactory.Create(Spec(kind, directory), ServeProtocol.Echo, ServeMode.Threading, maxIdleThreads: maxIdleThreads);
+
+        int idle = server switch
+        {
+            ThreadingTcpServer s => s.MaxIdleThreads,
+            ThreadingUdpServer s => s.MaxIdleThreads,
+            ThreadingUnixStreamServer s => s.MaxIdleThreads,
+            ThreadingUnixDatagramServer s => s.MaxIdleThreads,
+            _ => throw new InvalidOperationException($"{server.GetType().Name} is not a threading server"),
+        };
+        // Absent, the library's default stays.
+        using var defaults = new ThreadingTcpServer(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), static () => new EchoStreamHandler(), bindAndActivate: false);
+        Assert.Equal(maxIdleThreads ?? defaults.MaxIdleThreads, idle);
+    }
+
+    [Theory]
     [InlineData("echo", true, typeof(EchoStreamHandler))]
     [InlineData("echo", false, typeof(EchoDatagramHandler))]
     [InlineData("timestamp", true, typeof(TimestampStreamHandler))]

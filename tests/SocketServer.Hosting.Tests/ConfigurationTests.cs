@@ -137,7 +137,7 @@ public sealed class ConfigurationTests
         Assert.Equal("echo", e.OptionsName);
         Assert.Equal(
             [
-                $"{Echo}:Limit is not a setting here; the settings are Endpoints, Mode, Limits, Tls, Unix.",
+                $"{Echo}:Limit is not a setting here; the settings are Endpoints, Mode, Limits, Tls, Unix, ProxyProtocol, AsyncTransport, MaxIdleThreads, AllowReusePort.",
                 $"{Echo}:Mode: 'fork' is not a mode; use async, threading, sync or forking.",
                 $"{Echo}:Limits:MaxConnections: -5 is not allowed: the limit must be at least 1 (\"none\" switches it off).",
                 $"{Echo}:Limits:MaxLineLength: 'lots' is not a whole number (\"none\" switches the limit off).",

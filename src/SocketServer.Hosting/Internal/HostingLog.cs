@@ -29,4 +29,10 @@ internal static partial class HostingLog
 
     [LoggerMessage(EventId = 6, EventName = "CloseFailed", Level = LogLevel.Error, Message = "Server {Server} on {Address}: closing failed")]
     public static partial void CloseFailed(this ILogger logger, string server, string address, Exception exception);
+
+    [LoggerMessage(EventId = 7, EventName = "AgentCheckListening", Level = LogLevel.Information, Message = "Agent check listening on {Address} for {Count} endpoints")]
+    public static partial void AgentCheckListening(this ILogger logger, string address, int count);
+
+    [LoggerMessage(EventId = 8, EventName = "AgentCheckFailed", Level = LogLevel.Error, Message = "The agent check on {Address} stopped answering; the servers go on")]
+    public static partial void AgentCheckFailed(this ILogger logger, string address, Exception exception);
 }

@@ -35,6 +35,8 @@ internal sealed class OptionsValidator(IEnumerable<ServerRegistration> registrat
         }
 
         ValidateTls(prefix, options.Tls, endpoints, failures);
+        ValidateProxyProtocol(prefix, options, endpoints, failures);
+        ValidateServing(prefix, options, endpoints, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -107,6 +109,78 @@ internal sealed class OptionsValidator(IEnumerable<ServerRegistration> registrat
         if (endpoints.Count > 0 && !endpoints.Any(static e => e.IsStream))
         {
             failures.Add($"{prefix}:Tls: TLS is set, but the server has no stream endpoint (tcp:// or unix:) to use it; datagram endpoints are served in plaintext.");
+        }
+    }
+
+    /// <summary>
+    /// The PROXY protocol is for stream endpoints: a datagram endpoint of the same server is refused (its clients would
+    /// silently keep their own addresses while the server's settings say a proxy speaks for them). A server that trusts
+    /// no source of one of its kinds of stream endpoint would refuse every connection there.
+    /// </summary>
+    private static void ValidateProxyProtocol(string prefix, SocketServerOptions options, List<Endpoint> endpoints, List<string> failures)
+    {
+        if (options.ProxyProtocol is not { } proxy)
+        {
+            return;
+        }
+
+        for (int i = 0; i < options.Endpoints.Count; i++)
+        {
+            if (Endpoint.TryParse(options.Endpoints[i], out Endpoint? endpoint, out _) && !endpoint.IsStream)
+            {
+                failures.Add($"{prefix}:Endpoints:{i}: {options.Endpoints[i]} is a datagram endpoint, but ProxyProtocol is enabled: the PROXY protocol is for stream endpoints (tcp://, unix:); serve the datagram endpoint from a server of its own.");
+            }
+        }
+
+        if (proxy.TrustedNetworks.Count == 0 && endpoints.Any(static e => e.Kind == EndpointKind.Tcp))
+        {
+            failures.Add($"{prefix}:ProxyProtocol:TrustedNetworks: no network is trusted, so every TCP connection would be refused; add the proxies' networks, as \"10.0.0.0/8\".");
+        }
+
+        if (!proxy.TrustUnixPeers && endpoints.Any(static e => e.Kind == EndpointKind.Unix))
+        {
+            failures.Add($"{prefix}:ProxyProtocol:TrustUnixPeers: the Unix peers are not trusted, so every connection to the Unix endpoints would be refused; set it to true (the socket file's permissions then decide who may connect).");
+        }
+    }
+
+    /// <summary>The engine is the async mode's and the parked threads the threading mode's: set elsewhere, they would do nothing.</summary>
+    private static void ValidateServing(string prefix, SocketServerOptions options, List<Endpoint> endpoints, List<string> failures)
+    {
+        string mode = options.Mode.ToString().ToLowerInvariant();
+        if (options.AsyncTransport is { } transport)
+        {
+            if (!Enum.IsDefined(transport))
+            {
+                failures.Add($"{prefix}:AsyncTransport: {(int)transport} is not a transport; use epoll, io_uring or portable.");
+            }
+            else if (options.Mode != SocketServerMode.Async)
+            {
+                failures.Add($"{prefix}:AsyncTransport: {ServerSectionBinder.TransportName(transport)} is an engine of Mode async, which the {mode} mode does not use; set Mode to async, or remove AsyncTransport.");
+            }
+        }
+
+        if (options.MaxIdleThreads is { } idle)
+        {
+            if (idle < 0)
+            {
+                failures.Add($"{prefix}:MaxIdleThreads: {idle} is not allowed: the count must be 0 or more (0 starts a new thread for every request, as Python does).");
+            }
+            else if (options.Mode != SocketServerMode.Threading)
+            {
+                failures.Add($"{prefix}:MaxIdleThreads: request threads are kept by Mode threading only, and the {mode} mode has none; set Mode to threading, or remove MaxIdleThreads.");
+            }
+        }
+
+        if (options.AllowReusePort)
+        {
+            if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()))
+            {
+                failures.Add($"{prefix}:AllowReusePort: this platform has no SO_REUSEPORT (Linux, macOS and FreeBSD do); remove it.");
+            }
+            else if (endpoints.Count > 0 && !endpoints.Any(static e => e.Kind is EndpointKind.Tcp or EndpointKind.Udp))
+            {
+                failures.Add($"{prefix}:AllowReusePort: the server has no TCP or UDP endpoint, and SO_REUSEPORT is for those only; remove it.");
+            }
         }
     }
 

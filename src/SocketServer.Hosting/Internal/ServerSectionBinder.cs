@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -14,13 +16,15 @@ namespace SocketServer.Hosting.Internal;
 /// <param name="configuration">The host's configuration; null when the container has none.</param>
 internal sealed class ServerSectionBinder(string name, IConfiguration? configuration) : IConfigureNamedOptions<SocketServerOptions>
 {
-    private static readonly string[] s_settings = ["Endpoints", "Mode", "Limits", "Tls", "Unix"];
+    private static readonly string[] s_settings =
+        ["Endpoints", "Mode", "Limits", "Tls", "Unix", "ProxyProtocol", "AsyncTransport", "MaxIdleThreads", "AllowReusePort"];
     private static readonly string[] s_limits =
         ["Unlimited", "MaxConnections", "MaxConnectionsPerClient", "IdleTimeout", "FirstUnitTimeout", "MaxLineLength", "MinReceiveRate", "MinSendRate"];
 
     private static readonly string[] s_rate = ["BytesPerSecond", "GracePeriod"];
     private static readonly string[] s_tls = ["CertificateFile", "KeyFile", "Password", "ClientCaFile", "HandshakeTimeout"];
     private static readonly string[] s_unix = ["RecoverStaleSocketFile", "RemoveSocketFileOnClose", "SocketFileMode", "SocketFileGroup"];
+    private static readonly string[] s_proxy = ["Enabled", "TrustedNetworks", "TrustUnixPeers", "HeaderTimeout", "Versions"];
 
     /// <inheritdoc/>
     public void Configure(string? name1, SocketServerOptions options)
@@ -55,6 +59,8 @@ internal sealed class ServerSectionBinder(string name, IConfiguration? configura
         BindLimits(section.GetSection("Limits"), options, errors);
         BindTls(section.GetSection("Tls"), options.Tls, errors);
         BindUnix(section.GetSection("Unix"), options.Unix, errors);
+        BindProxyProtocol(section.GetSection("ProxyProtocol"), options, errors);
+        BindServing(section, options, errors);
     }
 
     /// <inheritdoc/>
@@ -73,6 +79,187 @@ internal sealed class ServerSectionBinder(string name, IConfiguration? configura
 
         return null;
     }
+
+    /// <summary>The transport named <paramref name="value"/> (any case; <c>io_uring</c> as the command writes it), or null.</summary>
+    internal static AsyncTransport? ParseTransport(string value)
+    {
+        string name = value.Trim().Replace("_", "", StringComparison.Ordinal);
+        foreach (AsyncTransport transport in Enum.GetValues<AsyncTransport>())
+        {
+            if (name.Equals(transport.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                return transport;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The transport as the configuration writes it: <c>epoll</c>, <c>io_uring</c>, <c>portable</c>.</summary>
+    internal static string TransportName(AsyncTransport transport) =>
+        transport == AsyncTransport.IoUring ? "io_uring" : transport.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// A trusted PROXY source: a network in CIDR form, or one address (a network of one), as the
+    /// command's <c>--proxy-trust</c> takes it.
+    /// </summary>
+    internal static bool TryParseNetwork(string value, out IPNetwork network)
+    {
+        string text = value.Trim();
+        if (IPNetwork.TryParse(text, out network))
+        {
+            return true;
+        }
+
+        if (!text.Contains('/', StringComparison.Ordinal) && IPAddress.TryParse(text, out IPAddress? address)
+            && text.Contains(address.AddressFamily == AddressFamily.InterNetwork ? '.' : ':', StringComparison.Ordinal))
+        {
+            network = new IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>The settings of how requests are served: the engine, the parked threads, SO_REUSEPORT.</summary>
+    private static void BindServing(IConfigurationSection section, SocketServerOptions options, List<string> errors)
+    {
+        IConfigurationSection transport = section.GetSection("AsyncTransport");
+        if (transport.Value is { } name)
+        {
+            if (ParseTransport(name) is { } parsed)
+            {
+                options.AsyncTransport = parsed;
+            }
+            else
+            {
+                errors.Add($"{transport.Path}: '{name}' is not a transport; use epoll, io_uring or portable.");
+            }
+        }
+        else
+        {
+            RejectSection(transport, errors);
+        }
+
+        IConfigurationSection idle = section.GetSection("MaxIdleThreads");
+        if (idle.Value is { } count)
+        {
+            // The range (0 or more) is checked by the validator, which sees values set in code too.
+            if (int.TryParse(count, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out int parsed))
+            {
+                options.MaxIdleThreads = parsed;
+            }
+            else
+            {
+                errors.Add($"{idle.Path}: '{count}' is not a whole number (0 starts a new thread for every request).");
+            }
+        }
+        else
+        {
+            RejectSection(idle, errors);
+        }
+
+        options.AllowReusePort = ReadBool(section.GetSection("AllowReusePort"), errors) ?? options.AllowReusePort;
+    }
+
+    /// <summary>
+    /// The <c>ProxyProtocol</c> section. It is on only with <c>"Enabled": true</c>: a PROXY listener refuses every
+    /// client that is not a proxy, so it is never switched on by a stray key; <c>"Enabled": false</c> switches it off
+    /// (an environment variable overriding <c>appsettings.json</c>) and the other keys are still checked.
+    /// </summary>
+    private static void BindProxyProtocol(IConfigurationSection section, SocketServerOptions options, List<string> errors)
+    {
+        if (!section.Exists())
+        {
+            return;
+        }
+
+        if (section.Value is { } value)
+        {
+            errors.Add($"{section.Path}: '{value}' is not a section; write {{ \"Enabled\": true, \"TrustedNetworks\": [ \"10.0.0.0/8\" ] }}.");
+            return;
+        }
+
+        RejectUnknown(section, s_proxy, errors);
+        ProxyProtocolOptions proxy = options.ProxyProtocol ?? new ProxyProtocolOptions();
+        IConfigurationSection networks = section.GetSection("TrustedNetworks");
+        IEnumerable<IConfigurationSection> entries = networks.Value is { Length: > 0 } ? [networks] : networks.GetChildren();
+        foreach (IConfigurationSection entry in entries)
+        {
+            if (entry.Value is not { } text)
+            {
+                errors.Add($"{entry.Path}: a network is a string such as \"10.0.0.0/8\", not a section.");
+            }
+            else if (TryParseNetwork(text, out IPNetwork network))
+            {
+                // .NET masks the bits after the prefix away, which would widen "10.0.0.1/8" (one proxy meant) to the
+                // whole 10.0.0.0/8 without a word: trust is not widened silently.
+                string written = text.Trim();
+                int slash = written.IndexOf('/', StringComparison.Ordinal);
+                if (slash > 0 && IPAddress.TryParse(written[..slash], out IPAddress? address) && !address.Equals(network.BaseAddress))
+                {
+                    errors.Add($"{entry.Path}: '{text}' has bits set after the prefix, so it would trust all of {network}; write {network}, or {address}/{(address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)} for the one address.");
+                }
+                else
+                {
+                    proxy.TrustedNetworks.Add(network);
+                }
+            }
+            else
+            {
+                errors.Add($"{entry.Path}: '{text}' is not a network; write it in CIDR form, as \"10.0.0.0/8\" or \"::1/128\", or as one address.");
+            }
+        }
+
+        proxy.TrustUnixPeers = ReadBool(section.GetSection("TrustUnixPeers"), errors) ?? proxy.TrustUnixPeers;
+        IConfigurationSection timeoutKey = section.GetSection("HeaderTimeout");
+        if (timeoutKey.Value is not null && ReadTimeSpan(timeoutKey, errors) is { } timeout)
+        {
+            if (timeout > TimeSpan.Zero && timeout <= TimeSpan.FromDays(1))
+            {
+                proxy.HeaderTimeout = timeout;
+            }
+            else
+            {
+                errors.Add($"{timeoutKey.Path}: {timeoutKey.Value} is not allowed: the header timeout must be longer than 0 and at most a day.");
+            }
+        }
+
+        IConfigurationSection versionsKey = section.GetSection("Versions");
+        if (versionsKey.Value is { } versions)
+        {
+            if (ParseVersions(versions) is { } parsed)
+            {
+                proxy.Versions = parsed;
+            }
+            else
+            {
+                errors.Add($"{versionsKey.Path}: '{versions}' is not a version; use V1, V2 or Any.");
+            }
+        }
+
+        IConfigurationSection enabledKey = section.GetSection("Enabled");
+        switch (ReadBool(enabledKey, errors))
+        {
+            case true:
+                options.ProxyProtocol = proxy;
+                break;
+            case false:
+                options.ProxyProtocol = null;
+                break;
+            case null when enabledKey.Value is null:
+                errors.Add($"{enabledKey.Path}: the PROXY protocol is set up but not switched on; add \"Enabled\": true (every connection must then come from a trusted proxy), or \"Enabled\": false.");
+                break;
+        }
+    }
+
+    private static ProxyProtocolVersions? ParseVersions(string value) => value.Trim().ToUpperInvariant() switch
+    {
+        "V1" => ProxyProtocolVersions.V1,
+        "V2" => ProxyProtocolVersions.V2,
+        "ANY" => ProxyProtocolVersions.Any,
+        _ => null,
+    };
 
     private static void BindEndpoints(IConfigurationSection section, IList<string> endpoints, List<string> errors)
     {

@@ -29,6 +29,8 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
     private readonly ILogger _logger;
     private readonly CancellationTokenRegistration _stoppingRegistration;
     private readonly List<ServerRun> _runs = [];
+    private readonly SocketServerHostOptions _hostLevel;
+    private AgentCheckServer? _agent;
     private long _stoppingAt;
 
     /// <summary>Creates the service; nothing is bound until <see cref="StartAsync"/>.</summary>
@@ -39,8 +41,10 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
         HostedSocketServers registry,
         IHostApplicationLifetime lifetime,
         IOptions<HostOptions> hostOptions,
+        IOptions<SocketServerHostOptions> hostLevel,
         ContentRoot contentRoot)
     {
+        _hostLevel = hostLevel.Value;
         _registrations = [.. registrations];
         _options = options;
         _services = services;
@@ -70,6 +74,11 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
                 Build(registration, worker, cancellationToken);
             }
 
+            if (!worker)
+            {
+                BindAgentCheck();
+            }
+
             foreach (ServerRun run in _runs)
             {
                 run.Start(ServingFailed);
@@ -81,13 +90,15 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
             throw;
         }
 
-        _registry.Publish(_runs.Select(static r => r.Entry));
+        _registry.Publish(_runs.Select(static r => r.Entry), _agent);
         if (!worker)
         {
             foreach (ServerRun run in _runs)
             {
                 _logger.Listening(run.Name, run.Address, run.ModeName);
             }
+
+            StartAgentCheck();
         }
 
         return Task.CompletedTask;
@@ -110,7 +121,15 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
         }
 
         TimeSpan grace = Grace();
-        await Task.WhenAll(_runs.Select(run => run.StopAsync(grace, cancellationToken))).ConfigureAwait(false);
+        try
+        {
+            // The drains set every server's HealthState to Drain at once: the agent answers "drain" while they last.
+            await Task.WhenAll(_runs.Select(run => run.StopAsync(grace, cancellationToken))).ConfigureAwait(false);
+        }
+        finally
+        {
+            CloseAgentCheck();
+        }
     }
 
     /// <inheritdoc/>
@@ -158,6 +177,73 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
         }
     }
 
+    /// <summary>Binds the agent check (<see cref="SocketServerHostOptions.AgentCheck"/>), if one is configured, reporting on every endpoint's server.</summary>
+    private void BindAgentCheck()
+    {
+        if (_hostLevel.AgentCheck is not { } address)
+        {
+            return;
+        }
+
+        // Validated on start already; this throw only guards a host that removed the validation.
+        if (!HostOptionsValidator.TryParseAgent(address, out Endpoint? endpoint, out string? error))
+        {
+            throw new InvalidOperationException($"{SocketServerHostOptions.Section}:AgentCheck: '{address}' is not an agent-check address: {error}");
+        }
+
+        // Bound by its constructor: a bind failure fails the start with the library's message, as an endpoint's does.
+        _agent = new AgentCheckServer(endpoint.EndPoint, _runs.Select(static r => r.Server));
+        _agent.LoggerFactory = _services.GetService<ILoggerFactory>();
+        _agent.MeterFactory = _services.GetService<IMeterFactory>();
+    }
+
+    /// <summary>Serves the agent check on a thread of its own: it is a synchronous server whose answers never block.</summary>
+    private void StartAgentCheck()
+    {
+        if (_agent is not { } agent)
+        {
+            return;
+        }
+
+        string address = FormatAgent(agent);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                agent.ServeForever();
+            }
+            catch (Exception e) when (!agent.IsClosed)
+            {
+                // HAProxy will see the agent down; the servers themselves are not worth stopping for it.
+                _logger.AgentCheckFailed(address, e);
+            }
+            catch (Exception)
+            {
+                // Closed by the host's stop.
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "socketserver agent-check",
+        };
+        thread.Start();
+        _logger.AgentCheckListening(address, _runs.Count);
+    }
+
+    private void CloseAgentCheck()
+    {
+        try
+        {
+            _agent?.ServerClose();
+        }
+        catch (Exception e)
+        {
+            _logger.CloseFailed("agent-check", FormatAgent(_agent!), e);
+        }
+    }
+
+    private static string FormatAgent(AgentCheckServer agent) => $"tcp://{agent.ServerAddress}";
+
     private void Configure(TcpServer server, Endpoint endpoint, SocketServerOptions options, TlsOptions? tls)
     {
         // The host's logging and metrics, and its clock if it registered one (the limits and the drain use it).
@@ -172,6 +258,26 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
         if (endpoint.IsStream)
         {
             server.Tls = tls;
+        }
+
+        if (endpoint.IsStream)
+        {
+            server.ProxyProtocol = options.ProxyProtocol;
+        }
+
+        if (options.AsyncTransport is { } transport)
+        {
+            server.AsyncTransport = transport;
+        }
+
+        if (endpoint.Kind is EndpointKind.Tcp or EndpointKind.Udp)
+        {
+            server.AllowReusePort = options.AllowReusePort;
+        }
+
+        if (options.MaxIdleThreads is { } idle)
+        {
+            SetMaxIdleThreads(server, idle);
         }
 
         SocketServerUnixOptions unix = options.Unix;
@@ -192,6 +298,25 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
         }
 
         options.ConfigureServer?.Invoke(server);
+    }
+
+    private static void SetMaxIdleThreads(TcpServer server, int idle)
+    {
+        switch (server)
+        {
+            case ThreadingTcpServer tcp:
+                tcp.MaxIdleThreads = idle;
+                break;
+            case ThreadingUdpServer udp:
+                udp.MaxIdleThreads = idle;
+                break;
+            case ThreadingUnixStreamServer unixStream:
+                unixStream.MaxIdleThreads = idle;
+                break;
+            case ThreadingUnixDatagramServer unixDatagram:
+                unixDatagram.MaxIdleThreads = idle;
+                break;
+        }
     }
 
     /// <summary>The server's TLS, read from its files once (shared by its stream endpoints), or the options given in code.</summary>
@@ -263,7 +388,7 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
         IConfigurationSection root = configuration.GetSection("SocketServer");
         foreach (IConfigurationSection child in root.GetChildren())
         {
-            if (!child.Key.Equals("Servers", StringComparison.OrdinalIgnoreCase))
+            if (!child.Key.Equals("Servers", StringComparison.OrdinalIgnoreCase) && !child.Key.Equals("AgentCheck", StringComparison.OrdinalIgnoreCase))
             {
                 _logger.UnusedSection(child.Path, "the servers go under SocketServer:Servers:NAME");
             }
@@ -280,6 +405,7 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
 
     private void CloseAll()
     {
+        CloseAgentCheck();
         foreach (ServerRun run in _runs)
         {
             run.Close();

@@ -47,3 +47,13 @@ internal sealed class AsyncDatagramEcho : AsyncDatagramRequestHandler
         Reply(Packet);
     }
 }
+
+/// <summary>Answers each connection with the client address it was given (the proxy's client behind a PROXY header), then closes.</summary>
+internal sealed class ClientAddressReporter : StreamRequestHandler
+{
+    protected override void Handle()
+    {
+        WFile.Write(System.Text.Encoding.UTF8.GetBytes($"{ClientAddress}\n"));
+        WFile.Flush();
+    }
+}
