@@ -96,9 +96,19 @@ internal static class OptionValues
         {
             foreach (Token token in result.Tokens)
             {
-                if (!TryParseProxySource(token.Value, out _))
+                if (!TryParseProxySource(token.Value, out System.Net.IPNetwork? network))
                 {
                     result.AddError($"{Name(result)}: '{token.Value}' is not a network (CIDR such as 10.0.0.0/8 or ::1/128, an address, or unix)");
+                    return;
+                }
+
+                // .NET masks the bits after the prefix away: "10.0.0.1/8" (one proxy meant) would trust all of
+                // 10.0.0.0/8 without a word. Trust is never widened silently (the hosting binder refuses it too).
+                int slash = token.Value.IndexOf('/', StringComparison.Ordinal);
+                if (network is { } parsed && slash > 0 && System.Net.IPAddress.TryParse(token.Value[..slash], out System.Net.IPAddress? address) && !address.Equals(parsed.BaseAddress))
+                {
+                    int prefix = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128;
+                    result.AddError($"{Name(result)}: '{token.Value}' has bits set after the prefix, so it would trust all of {parsed}; write {parsed}, or {address}/{prefix} for the one address");
                     return;
                 }
             }

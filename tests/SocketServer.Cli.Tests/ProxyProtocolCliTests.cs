@@ -64,4 +64,17 @@ public sealed class ProxyProtocolCliTests
         Assert.Equal("socketserver: the PROXY protocol (--proxy-protocol) needs a stream listener (--tcp or --unix); UDP and Unix datagram listeners cannot use it.\n", datagrams.Stderr.ReplaceLineEndings("\n"));
         Assert.Equal("", Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(datagrams.Stdout)));
     }
+    [Theory]
+    [InlineData("10.0.0.1/8", "10.0.0.0/8", "10.0.0.1/32")]
+    [InlineData("2001:db8::7/32", "2001:db8::/32", "2001:db8::7/128")]
+    public void ANetworkWithHostBitsIsRefusedRatherThanWidened(string written, string network, string oneAddress)
+    {
+        // .NET's IPNetwork.TryParse accepts "10.0.0.1/8" as all of 10.0.0.0/8: one proxy meant, a whole network trusted.
+        ToolRun run = CliProcess.Run("serve", "echo", "--tcp", "127.0.0.1:0", "--proxy-protocol", "--proxy-trust", written);
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal(
+            $"socketserver: --proxy-trust: '{written}' has bits set after the prefix, so it would trust all of {network}; write {network}, or {oneAddress} for the one address\nRun 'socketserver serve --help' for usage.\n",
+            run.Stderr.ReplaceLineEndings("\n"));
+        Assert.Equal("", run.Stdout);
+    }
 }
