@@ -213,7 +213,7 @@ public sealed class ServeAsyncTests : IDisposable
         await sending.WaitAsync(Token);
         // Bounded: at most 64 KiB unconsumed input plus one 64 KiB read, 64 KiB unsent output plus the line being
         // written, in 4 KiB blocks: about 50 blocks, whatever the volume. The pool is the loop's own.
-        Assert.InRange(loop.MemoryPool.BlocksCreated, 1, 64);
+        Assert.InRange(loop.SegmentPool.BlocksCreated, 1, 64);
         server.Shutdown();
         await serving.WaitAsync(Token);
     }
