@@ -48,6 +48,12 @@ internal partial class ReactorConnection
     /// <summary>True once everything written was sent after the application completed <see cref="Output"/>, or sending failed.</summary>
     public bool IsOutputFinished => Volatile.Read(ref _outputFinished);
 
+    /// <summary>True while a flush waits for the sends to catch up (back-pressure). Loop thread.</summary>
+    internal bool IsFlushWaiting => _flushParked;
+
+    /// <summary>True while the socket is full and the connection waits for EPOLLOUT. Loop thread.</summary>
+    internal bool IsSendBlocked => _waitingWritable;
+
     /// <summary>True when the connection holds no output block (tests; the loop's thread or a quiet connection).</summary>
     internal bool HoldsNoOutputBlock => _sendHead is null && _stageHead is null;
 
