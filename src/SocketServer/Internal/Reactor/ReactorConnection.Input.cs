@@ -10,11 +10,11 @@ internal partial class ReactorConnection
     /// <summary>Bytes received and not consumed at which reading stops (unless the handler waits for more).</summary>
     public const long InputPauseThreshold = 64 * 1024;
 
-    /// <summary>Blocks a read asks for when the last one did not fill what it asked for.</summary>
-    private const int SmallReadBlocks = 2;
+    /// <summary>The fewest fresh blocks a read asks for.</summary>
+    private const int MinReadBlocks = 2;
 
-    /// <summary>Blocks a read asks for after one that filled everything (64 KiB, as the loop's buffer was).</summary>
-    private const int LargeReadBlocks = 16;
+    /// <summary>The most fresh blocks a read asks for (64 KiB, as the loop's buffer was).</summary>
+    private const int MaxReadBlocks = 16;
 
     // The received blocks: _readHead (from _readHeadIndex, the consumed position) to _readTail (to its End).
     private DuplexSegment? _readHead;
@@ -31,7 +31,7 @@ internal partial class ReactorConnection
     private bool _readStopped;
     private bool _inputEnded;
     private bool _readerCompleted;
-    private bool _lastReadFilled;
+    private int _readBlocks = MinReadBlocks;
     private Exception? _inputError;
     private int _readCanceled;
     private int _readTokenFired;
@@ -221,7 +221,9 @@ internal partial class ReactorConnection
             if (read > 0)
             {
                 Traffic?.Received(read);
-                _lastReadFilled = read == attempted;
+                // The next read asks for a block more than this one needed (all it may take after a full one):
+                // a reply-sized read rents two blocks, a burst of pipelined requests is taken in one call.
+                _readBlocks = read == attempted ? MaxReadBlocks : Math.Clamp((int)(read / DuplexSegment.BlockSize) + MinReadBlocks, MinReadBlocks, MaxReadBlocks);
                 if (Volatile.Read(ref _readParked))
                 {
                     // The handler's continuation runs here, inline (it may write, finish, even abort us).
@@ -282,7 +284,7 @@ internal partial class ReactorConnection
             count = 1;
         }
 
-        int blocks = _lastReadFilled ? LargeReadBlocks : SmallReadBlocks;
+        int blocks = _readBlocks;
         for (int i = 0; i < blocks; i++)
         {
             DuplexSegment block = _pool.Rent(onLoop: true);
