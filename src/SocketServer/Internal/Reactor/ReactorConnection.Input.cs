@@ -90,7 +90,6 @@ internal partial class ReactorConnection
                 _readRegistration = cancellationToken.UnsafeRegister(static state => ((ReactorConnection)state!).OnReadTokenCanceled(), this);
             }
 
-            bool resume = _readPaused;
             if (onLoop)
             {
                 _readParked = true;
@@ -101,10 +100,9 @@ internal partial class ReactorConnection
                 Interlocked.Exchange(ref _readParked, true);
             }
 
-            if (resume || (!onLoop && Volatile.Read(ref _readCanceled) != 0))
+            if (!onLoop && Volatile.Read(ref _readCanceled) != 0)
             {
-                // A handler waiting for more having examined everything needs more bytes: reading resumes.
-                Request(resume ? ResumeReadRequest | ReadCheckRequest : ReadCheckRequest);
+                Request(ReadCheckRequest);
             }
 
             return new ValueTask<ReadResult>(_input, _input.Version);
@@ -230,10 +228,7 @@ internal partial class ReactorConnection
                     DeliverParked();
                 }
 
-                if (!Volatile.Read(ref _readParked))
-                {
-                    PauseIfUnconsumed();
-                }
+                PauseIfUnconsumed();
 
                 if (read < attempted && !untilEmpty)
                 {
@@ -344,12 +339,27 @@ internal partial class ReactorConnection
         return read;
     }
 
-    /// <summary>After a read the handler did not wait for: stop reading while too much is unconsumed. Loop thread.</summary>
+    /// <summary>
+    /// After a read: stop reading while too much is unconsumed, even when the handler waits for more having examined
+    /// it all (as a pipe's pause threshold does): the bytes a connection buffers stay bounded whatever its handler
+    /// does, and a message larger than the threshold must be consumed as it comes. Loop thread.
+    /// </summary>
     private void PauseIfUnconsumed()
     {
+        if (Volatile.Read(ref _readParked))
+        {
+            // The handler waits and touches nothing.
+            if (_received - _consumed >= InputPauseThreshold)
+            {
+                _readPaused = true;
+            }
+
+            return;
+        }
+
         lock (_input)
         {
-            if (!_readParked && _received - _consumed >= InputPauseThreshold)
+            if (_received - _consumed >= InputPauseThreshold)
             {
                 _readPaused = true;
             }
@@ -361,7 +371,7 @@ internal partial class ReactorConnection
         bool resumed;
         lock (_input)
         {
-            resumed = _readPaused && (_readParked || _received - _consumed < InputPauseThreshold / 2);
+            resumed = _readPaused && _received - _consumed < InputPauseThreshold / 2;
             if (resumed)
             {
                 _readPaused = false;

@@ -29,9 +29,9 @@ namespace SocketServer.Internal.Reactor;
 /// <para><b>Memory.</b> Blocks come from the loop's <see cref="PinnedSegmentPool"/> (rented and returned on the loop
 /// without atomics). An idle connection, whose handler consumed everything and flushed what it wrote, holds no block:
 /// the reader gives a block back as soon as everything in it is consumed, the sender once it is sent.</para>
-/// <para><b>Back-pressure</b> both ways: when the handler does not consume its input (and does not wait for more, its
-/// read not parked), the connection stops reading past <see cref="InputPauseThreshold"/> unconsumed bytes until it
-/// consumes down to half of it; when the peer does not read, writes stop at EAGAIN, the connection waits for EPOLLOUT,
+/// <para><b>Back-pressure</b> both ways: when the handler does not consume its input, the connection stops reading
+/// past <see cref="InputPauseThreshold"/> unconsumed bytes until it consumes down to half of it (as a pipe's pause
+/// threshold: also while it waits having examined everything, so what a connection buffers stays bounded); when the peer does not read, writes stop at EAGAIN, the connection waits for EPOLLOUT,
 /// and a flush waits while <see cref="OutputPauseThreshold"/> bytes (or <see cref="OutputPauseBlocks"/> blocks) are
 /// unsent, until they fall below half of that.</para>
 /// </remarks>
