@@ -76,7 +76,6 @@ public partial class AsyncStreamRequestHandler
             // Under ServeAsync: on the reactor the socket first moves off the loop, and the request with it.
             PortableConnection target = await connection.PrepareStartTlsAsync().ConfigureAwait(false);
             _connection = target;
-            ConnectionClosed = target.ConnectionClosed;
             await target.StartTlsAsync(options, early, Server.Diagnostics, cancellationToken).ConfigureAwait(false);
             Input = SeenByLimits(target.Input);
             Output = target.Output;

@@ -53,7 +53,11 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     public PipeWriter Output { get; private set; } = null!;
 
     /// <summary>Cancelled when the connection fails (reset by the peer, a failed send) or the server stops serving it.</summary>
-    public CancellationToken ConnectionClosed { get; private set; }
+    /// <remarks>
+    /// Read from the connection on first use: a connection whose handler never asks pays nothing for it (on the
+    /// reactor the token's source is created then).
+    /// </remarks>
+    public CancellationToken ConnectionClosed => _connection?.ConnectionClosed ?? CancellationToken.None;
 
     /// <summary>
     /// The connection's reader as the handler's <see cref="Input"/>: under limits, wrapped so that a handler reading it
@@ -216,7 +220,6 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
             _limits = connection.Limits;
             Input = SeenByLimits(connection.Input);
             Output = connection.Output;
-            ConnectionClosed = connection.ConnectionClosed;
             TlsStream = connection.TlsStream;
             _connection = connection;
             StartOnConnection(connection);
@@ -236,7 +239,6 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
         Stream counted = Internal.Diagnostics.CountingStream.Over(stream, Server.Diagnostics.Traffic);
         Input = SeenByLimits(PipeReader.Create(counted, new StreamPipeReaderOptions(leaveOpen: true)));
         Output = LimitedOutput(PipeWriter.Create(counted, new StreamPipeWriterOptions(leaveOpen: true)));
-        ConnectionClosed = CancellationToken.None;
         try
         {
             RunOverStreamAsync().AsTask().GetAwaiter().GetResult();

@@ -41,7 +41,7 @@ internal sealed unsafe class IoUringConnection : IIoUringHandler, IReactorWork, 
     private readonly EndPoint? _clientAddress;
     private readonly Pipe _input;
     private readonly Pipe _output;
-    private readonly ReactorOutputWriter _outputWriter;
+    private readonly IoUringOutputWriter _outputWriter;
     private CancellationTokenSource? _closedSource;
     private Action? _onInputFlushed;
     private ValueTask<FlushResult> _pendingInputFlush;
@@ -83,7 +83,7 @@ internal sealed unsafe class IoUringConnection : IIoUringHandler, IReactorWork, 
         _clientAddress = clientAddress;
         _input = new Pipe(loop.InputPipeOptions ??= CreatePipeOptions(loop.MemoryPool, ReactorConnection.InputPauseThreshold));
         _output = new Pipe(loop.OutputPipeOptions ??= CreatePipeOptions(loop.MemoryPool, ReactorConnection.OutputPauseThreshold));
-        _outputWriter = new ReactorOutputWriter(_output.Writer, this);
+        _outputWriter = new IoUringOutputWriter(_output.Writer, this);
         Limits = session.FindLimits(socket);
         Traffic = Limits?.Traffic;
     }

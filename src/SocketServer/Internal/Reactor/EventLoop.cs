@@ -67,28 +67,23 @@ internal sealed unsafe class EventLoop : IDisposable
     public Action<Exception>? UnhandledException { get; set; }
 
     /// <summary>
-    /// The loop's receive buffer (<see cref="ReadBufferSize"/> bytes), for use on its thread only: connections read
-    /// into it and copy what arrived into their pipe, so a connection with nothing to read holds no buffer at all.
+    /// The loop's receive buffer (<see cref="ReadBufferSize"/> bytes) for datagrams, for use on its thread only. Stream
+    /// connections read into blocks of their own (<see cref="SegmentPool"/>) instead.
     /// </summary>
     public byte* ReadBuffer { get; }
 
     /// <summary>The loop's <c>iovec</c> array (<see cref="ReactorNative.MaxIoVectors"/> entries), for its thread only.</summary>
     public ReactorNative.IoVector* IoVectors { get; }
 
-    /// <summary>The loop's pinning handles for one <c>writev</c>, for its thread only.</summary>
-    public System.Buffers.MemoryHandle[] PinHandles { get; } = new System.Buffers.MemoryHandle[ReactorNative.MaxIoVectors];
+    /// <summary>The blocks of one <c>readv</c> of a stream connection, for the loop's thread only.</summary>
+    internal DuplexSegment?[] ReadBlocks { get; } = new DuplexSegment?[ReactorNative.MaxIoVectors];
 
     /// <summary>
-    /// The loop's own pool of pinned blocks for its connections' pipes: blocks return to the loop that rented them,
-    /// and a loop's steady state does not depend on what other loops (or other servers in the process) hold.
+    /// The loop's own pool of pinned blocks for its connections' input and output: blocks return to the loop that
+    /// rented them (without an atomic operation on its thread), and a loop's steady state does not depend on what
+    /// other loops (or other servers in the process) hold.
     /// </summary>
-    public PinnedBlockMemoryPool MemoryPool { get; } = new();
-
-    /// <summary>The options of the input pipes of this loop's connections (set by <see cref="ReactorConnection"/>).</summary>
-    internal System.IO.Pipelines.PipeOptions? InputPipeOptions { get; set; }
-
-    /// <summary>The options of the output pipes of this loop's connections (set by <see cref="ReactorConnection"/>).</summary>
-    internal System.IO.Pipelines.PipeOptions? OutputPipeOptions { get; set; }
+    internal PinnedSegmentPool SegmentPool { get; } = new();
 
     /// <summary>True on this loop's own thread.</summary>
     public bool IsOnLoopThread => Thread.CurrentThread == _thread;

@@ -1,6 +1,6 @@
 using System.IO.Pipelines;
 
-namespace SocketServer.Internal.Reactor;
+namespace SocketServer.Internal.IoUring;
 
 /// <summary>
 /// The <see cref="PipeWriter"/> a connection's application writes to: the output pipe's writer, except that a flush
@@ -8,9 +8,9 @@ namespace SocketServer.Internal.Reactor;
 /// connection's read that runs the application returns, or at the end of the loop's current batch of events for a
 /// flush from elsewhere. Messages written in reply to one read leave in one <c>writev</c>. The flush's own
 /// result is the pipe's: incomplete while more than the pipe's pause threshold waits to be sent (back-pressure).
-/// Shared by both loop transports (epoll's <see cref="ReactorConnection"/>, io_uring's connection).
+/// The io_uring connection's (the epoll reactor's connection is its own writer, <see cref="Reactor.DuplexOutput"/>).
 /// </summary>
-internal sealed class ReactorOutputWriter(PipeWriter inner, IOutputFlushScheduler connection) : DelegatingPipeWriter(inner)
+internal sealed class IoUringOutputWriter(PipeWriter inner, IOutputFlushScheduler connection) : DelegatingPipeWriter(inner)
 {
     /// <inheritdoc/>
     public override void Complete(Exception? exception = null)

@@ -1,10 +1,10 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 
-namespace SocketServer.Internal.Reactor;
+namespace SocketServer.Internal.IoUring;
 
 /// <summary>
-/// A <see cref="MemoryPool{T}"/> of fixed-size blocks on the pinned object heap, for the connections' pipes. Pinned
+/// A <see cref="MemoryPool{T}"/> of fixed-size blocks on the pinned object heap, for the io_uring connections' pipes (the epoll reactor's duplex connections use <see cref="Reactor.PinnedSegmentPool"/>). Pinned
 /// so that <c>read</c>/<c>writev</c> take the blocks' addresses with no pinning per call (<see cref="MemoryManager{T}.Pin"/>
 /// is free); pooled so that the steady state allocates nothing. Blocks are kept once allocated (up to
 /// <see cref="MaxRetained"/>), as Kestrel's pool does: the pool's size is the peak of buffered bytes, which the pipes'
@@ -21,7 +21,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     private readonly ConcurrentQueue<Block> _free = new();
     private int _blocksCreated;
 
-    /// <summary>One pool for the process (each <see cref="EventLoop"/> has its own, <see cref="EventLoop.MemoryPool"/>).</summary>
+    /// <summary>One pool for the process (each <see cref="IoUringLoop"/> has its own, <see cref="IoUringLoop.MemoryPool"/>).</summary>
     public static new PinnedBlockMemoryPool Shared { get; } = new();
 
     /// <inheritdoc/>

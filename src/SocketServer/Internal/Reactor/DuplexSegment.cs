@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace SocketServer.Internal.Reactor;
+
+/// <summary>
+/// One block of a <see cref="ReactorConnection"/>'s input or output: a pinned array (its address taken once, so
+/// <c>readv</c>/<c>writev</c> use it with no pinning per call) and the link to the next block. As input it is a
+/// segment of the <see cref="ReadOnlySequence{T}"/> the handler reads (every block but the last of a sequence is
+/// full); as output, <see cref="Start"/>..<see cref="End"/> is what is still to be sent.
+/// </summary>
+internal sealed unsafe class DuplexSegment : ReadOnlySequenceSegment<byte>
+{
+    /// <summary>The size of a pooled block.</summary>
+    public const int BlockSize = 4096;
+
+    private readonly byte[] _array;
+
+    /// <summary>A block of <paramref name="size"/> bytes on the pinned object heap.</summary>
+    public DuplexSegment(int size)
+    {
+        _array = GC.AllocateUninitializedArray<byte>(size, pinned: true);
+        // Pinned for its whole life: the address never changes.
+        Address = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array));
+        Memory = _array;
+    }
+
+    /// <summary>The block's first byte.</summary>
+    public byte* Address { get; }
+
+    /// <summary>The block's size.</summary>
+    public int Capacity => _array.Length;
+
+    /// <summary>True for a block of <see cref="BlockSize"/> (the pool keeps those; larger ones are left to the GC).</summary>
+    public bool IsPooled => _array.Length == BlockSize;
+
+    /// <summary>Output: the first byte not yet sent. Input: unused.</summary>
+    public int Start { get; set; }
+
+    /// <summary>Output: the end of what was written. Input: the end of what was received into the block.</summary>
+    public int End { get; set; }
+
+    /// <summary>The block after this one, or null.</summary>
+    public DuplexSegment? NextSegment => Unsafe.As<DuplexSegment?>(Next);
+
+    /// <summary>The bytes free after <see cref="End"/>.</summary>
+    public int Free => _array.Length - End;
+
+    /// <summary>The free part, for the writer's <c>GetMemory</c>.</summary>
+    public Memory<byte> FreeMemory => _array.AsMemory(End);
+
+    /// <summary>The free part, for the writer's <c>GetSpan</c>.</summary>
+    public Span<byte> FreeSpan => _array.AsSpan(End);
+
+    /// <summary>Output: the part still to be sent.</summary>
+    public ReadOnlySpan<byte> Unsent => _array.AsSpan(Start, End - Start);
+
+    /// <summary>Links <paramref name="next"/> after this block.</summary>
+    public void SetNext(DuplexSegment? next) => Next = next;
+
+    /// <summary>Input: where the block starts in the connection's stream (the sequence's positions count from it).</summary>
+    public void SetRunningIndex(long index) => RunningIndex = index;
+
+    /// <summary>Empties the block for its next use.</summary>
+    public void Reset()
+    {
+        Start = 0;
+        End = 0;
+        Next = null;
+    }
+}

@@ -1,0 +1,519 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.InteropServices;
+
+namespace SocketServer.Internal.Reactor;
+
+/// <summary>The input half: the loop reads into the connection's blocks; the handler reads them through <see cref="DuplexInput"/>.</summary>
+internal partial class ReactorConnection
+{
+    /// <summary>Bytes received and not consumed at which reading stops (unless the handler waits for more).</summary>
+    public const long InputPauseThreshold = 64 * 1024;
+
+    /// <summary>The fewest fresh blocks a read asks for.</summary>
+    private const int MinReadBlocks = 2;
+
+    /// <summary>The most fresh blocks a read asks for (64 KiB, as the loop's buffer was).</summary>
+    private const int MaxReadBlocks = 16;
+
+    // The received blocks: _readHead (from _readHeadIndex, the consumed position) to _readTail (to its End).
+    private DuplexSegment? _readHead;
+    private DuplexSegment? _readTail;
+    private int _readHeadIndex;
+
+    // Positions in the stream: everything received, consumed, examined.
+    private long _received;
+    private long _consumed;
+    private long _examined;
+
+    private bool _readParked;
+    private bool _readPaused;
+    private bool _readStopped;
+    private bool _inputEnded;
+    private bool _readerCompleted;
+    private int _readBlocks = MinReadBlocks;
+    private Exception? _inputError;
+    private int _readCanceled;
+    private int _readTokenFired;
+    private CancellationToken _readToken;
+    private CancellationTokenRegistration _readRegistration;
+
+    /// <summary>True while reading is stopped because the application does not consume its input (back-pressure). Loop thread.</summary>
+    public bool IsReadPaused => _readPaused;
+
+    /// <summary>True when the connection holds no received block (tests; the loop's thread or a quiet connection).</summary>
+    internal bool HoldsNoInputBlock => _readHead is null;
+
+    /// <summary><see cref="PipeReader.TryRead"/>.</summary>
+    internal bool TryReadInput(out ReadResult result)
+    {
+        if (Loop.IsOnLoopThread)
+        {
+            return TryReadCore(out result);
+        }
+
+        lock (_input)
+        {
+            return TryReadCore(out result);
+        }
+    }
+
+    /// <summary><see cref="PipeReader.ReadAsync"/>.</summary>
+    internal ValueTask<ReadResult> ReadInputAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<ReadResult>(cancellationToken);
+        }
+
+        bool onLoop = Loop.IsOnLoopThread;
+        if (!onLoop)
+        {
+            Monitor.Enter(_input);
+        }
+
+        try
+        {
+            if (_received > _examined || _inputEnded || Volatile.Read(ref _readCanceled) != 0)
+            {
+                // Something the handler has not seen yet: no wait (TryReadCore throws a failed input's error).
+                _ = TryReadCore(out ReadResult ready);
+                return new ValueTask<ReadResult>(ready);
+            }
+
+            ThrowIfReaderCompleted();
+            // Everything was examined: the read waits for more, and until then the input is the loop's alone.
+            _input.Reset();
+            _readToken = cancellationToken;
+            if (cancellationToken.CanBeCanceled)
+            {
+                _readRegistration = cancellationToken.UnsafeRegister(static state => ((ReactorConnection)state!).OnReadTokenCanceled(), this);
+            }
+
+            if (onLoop)
+            {
+                _readParked = true;
+            }
+            else
+            {
+                // A full fence: a CancelPendingRead that raced the parking is seen below, or sees the parking itself.
+                Interlocked.Exchange(ref _readParked, true);
+            }
+
+            if (!onLoop && Volatile.Read(ref _readCanceled) != 0)
+            {
+                Request(ReadCheckRequest);
+            }
+
+            return new ValueTask<ReadResult>(_input, _input.Version);
+        }
+        finally
+        {
+            if (!onLoop)
+            {
+                Monitor.Exit(_input);
+            }
+        }
+    }
+
+    /// <summary><see cref="PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/>.</summary>
+    internal void AdvanceInput(SequencePosition consumed, SequencePosition examined)
+    {
+        if (Loop.IsOnLoopThread)
+        {
+            AdvanceCore(consumed, examined, onLoop: true);
+            return;
+        }
+
+        lock (_input)
+        {
+            AdvanceCore(consumed, examined, onLoop: false);
+        }
+    }
+
+    /// <summary><see cref="PipeReader.CancelPendingRead"/>: any thread; the loop completes a waiting read.</summary>
+    internal void CancelPendingRead()
+    {
+        Interlocked.Exchange(ref _readCanceled, 1);
+        Request(ReadCheckRequest);
+    }
+
+    /// <summary><see cref="PipeReader.Complete"/>: the handler reads no more; the blocks go back now and reading stops.</summary>
+    internal void CompleteInput()
+    {
+        bool onLoop = Loop.IsOnLoopThread;
+        if (onLoop)
+        {
+            CompleteInputCore(onLoop);
+            return;
+        }
+
+        lock (_input)
+        {
+            CompleteInputCore(onLoop);
+        }
+    }
+
+    /// <summary>The peer's FIN (null) or a failed read: the handler sees the end of its input. Loop thread.</summary>
+    private void EndInput(Exception? error)
+    {
+        _readStopped = true;
+        if (_inputEnded)
+        {
+            return;
+        }
+
+        bool parked = Volatile.Read(ref _readParked);
+        if (!parked)
+        {
+            Monitor.Enter(_input);
+        }
+
+        _inputError = error;
+        _inputEnded = true;
+        if (!parked)
+        {
+            Monitor.Exit(_input);
+            return;
+        }
+
+        DeliverParked();
+    }
+
+    private unsafe void ReadAvailable(bool untilEmpty)
+    {
+        while (!_readStopped && !_readPaused)
+        {
+            // Parked: the handler waits for this read and touches nothing. Not parked: it may run on another thread.
+            bool shared = !Volatile.Read(ref _readParked);
+            nint read;
+            int attempted;
+            int errno = 0;
+            if (shared)
+            {
+                Monitor.Enter(_input);
+            }
+
+            try
+            {
+                if (_readerCompleted)
+                {
+                    _readStopped = true;
+                    return;
+                }
+
+                read = ReceiveIntoBlocks(out attempted);
+                if (read < 0)
+                {
+                    errno = Marshal.GetLastSystemError();
+                }
+            }
+            finally
+            {
+                if (shared)
+                {
+                    Monitor.Exit(_input);
+                }
+            }
+
+            if (read > 0)
+            {
+                Traffic?.Received(read);
+                // The next read asks for a block more than this one needed (all it may take after a full one):
+                // a reply-sized read rents two blocks, a burst of pipelined requests is taken in one call.
+                _readBlocks = read == attempted ? MaxReadBlocks : Math.Clamp((int)(read / DuplexSegment.BlockSize) + MinReadBlocks, MinReadBlocks, MaxReadBlocks);
+                if (Volatile.Read(ref _readParked))
+                {
+                    // The handler's continuation runs here, inline (it may write, finish, even abort us).
+                    DeliverParked();
+                }
+
+                PauseIfUnconsumed();
+
+                if (read < attempted && !untilEmpty)
+                {
+                    // A short read emptied the socket; the next arrival raises a new edge.
+                    return;
+                }
+
+                continue;
+            }
+
+            if (read == 0)
+            {
+                EndInput(null);
+                return;
+            }
+
+            if (errno == ReactorNative.EAgain)
+            {
+                return;
+            }
+
+            if (errno != ReactorNative.EIntr)
+            {
+                CancelClosedToken();
+                EndInput(ReactorErrors.IOException("read", errno));
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One <c>readv</c> into the free end of the last block and fresh blocks from the loop's pool; the fresh blocks
+    /// that received nothing go straight back. Loop thread, the input the loop's (parked) or under the lock.
+    /// </summary>
+    private unsafe nint ReceiveIntoBlocks(out int attempted)
+    {
+        ReactorNative.IoVector* vectors = Loop.IoVectors;
+        DuplexSegment?[] fresh = Loop.ReadBlocks;
+        int count = 0;
+        attempted = 0;
+        DuplexSegment? tail = _readTail;
+        int tailFree = tail?.Free ?? 0;
+        if (tailFree > 0)
+        {
+            vectors[0].Base = tail!.Address + tail.End;
+            vectors[0].Length = (nuint)tailFree;
+            attempted = tailFree;
+            count = 1;
+        }
+
+        int blocks = _readBlocks;
+        for (int i = 0; i < blocks; i++)
+        {
+            DuplexSegment block = _pool.Rent(onLoop: true);
+            fresh[i] = block;
+            vectors[count].Base = block.Address;
+            vectors[count].Length = (nuint)block.Capacity;
+            attempted += block.Capacity;
+            count++;
+        }
+
+        nint read = ReactorNative.ReadV(Fd, vectors, count);
+        int errno = Marshal.GetLastSystemError();
+        int used = 0;
+        if (read > 0)
+        {
+            long remaining = read;
+            if (tailFree > 0)
+            {
+                int taken = (int)Math.Min(remaining, tailFree);
+                tail!.End += taken;
+                remaining -= taken;
+            }
+
+            while (remaining > 0)
+            {
+                DuplexSegment block = fresh[used]!;
+                fresh[used++] = null;
+                int taken = (int)Math.Min(remaining, block.Capacity);
+                block.End = taken;
+                remaining -= taken;
+                if (_readTail is { } last)
+                {
+                    // Every block but the last is full: the sequence's positions count whole blocks.
+                    block.SetRunningIndex(last.RunningIndex + last.End);
+                    last.SetNext(block);
+                }
+                else
+                {
+                    block.SetRunningIndex(_received);
+                    _readHead = block;
+                    _readHeadIndex = 0;
+                }
+
+                _readTail = block;
+            }
+
+            _received += read;
+        }
+
+        for (int i = used; i < blocks; i++)
+        {
+            _pool.Return(fresh[i]!, onLoop: true);
+            fresh[i] = null;
+        }
+
+        Marshal.SetLastSystemError(errno);
+        return read;
+    }
+
+    /// <summary>
+    /// After a read: stop reading while too much is unconsumed, even when the handler waits for more having examined
+    /// it all (as a pipe's pause threshold does): the bytes a connection buffers stay bounded whatever its handler
+    /// does, and a message larger than the threshold must be consumed as it comes. Loop thread.
+    /// </summary>
+    private void PauseIfUnconsumed()
+    {
+        if (Volatile.Read(ref _readParked))
+        {
+            // The handler waits and touches nothing.
+            if (_received - _consumed >= InputPauseThreshold)
+            {
+                _readPaused = true;
+            }
+
+            return;
+        }
+
+        lock (_input)
+        {
+            if (_received - _consumed >= InputPauseThreshold)
+            {
+                _readPaused = true;
+            }
+        }
+    }
+
+    private void ResumeReading()
+    {
+        bool resumed;
+        lock (_input)
+        {
+            resumed = _readPaused && _received - _consumed < InputPauseThreshold / 2;
+            if (resumed)
+            {
+                _readPaused = false;
+            }
+        }
+
+        if (resumed)
+        {
+            // Whatever arrived while paused raised its edge then: read until EAGAIN.
+            ReadAndSend(untilEmpty: true);
+        }
+    }
+
+    /// <summary>A cancellation or a token may end the parked read. Loop thread.</summary>
+    private void CheckParkedRead()
+    {
+        if (Volatile.Read(ref _readParked) && (Volatile.Read(ref _readCanceled) != 0 || Volatile.Read(ref _readTokenFired) != 0))
+        {
+            DeliverParked();
+        }
+    }
+
+    private void OnReadTokenCanceled()
+    {
+        Volatile.Write(ref _readTokenFired, 1);
+        Request(ReadCheckRequest);
+    }
+
+    /// <summary>Completes the parked read: the handler holds the reader again. Loop thread, reader parked.</summary>
+    private void DeliverParked()
+    {
+        Volatile.Write(ref _readParked, false);
+        if (_readToken.CanBeCanceled)
+        {
+            _readRegistration.Dispose();
+            _readRegistration = default;
+        }
+
+        CancellationToken token = _readToken;
+        _readToken = default;
+        if (Interlocked.Exchange(ref _readTokenFired, 0) != 0 && token.IsCancellationRequested)
+        {
+            _input.SetException(new OperationCanceledException(token));
+            return;
+        }
+
+        if (_inputEnded && _inputError is { } error)
+        {
+            _input.SetException(error);
+            return;
+        }
+
+        bool canceled = Volatile.Read(ref _readCanceled) != 0 && Interlocked.Exchange(ref _readCanceled, 0) != 0;
+        _input.SetResult(new ReadResult(Buffered(), canceled, _inputEnded));
+    }
+
+    private bool TryReadCore(out ReadResult result)
+    {
+        ThrowIfReaderCompleted();
+        bool canceled = Volatile.Read(ref _readCanceled) != 0 && Interlocked.Exchange(ref _readCanceled, 0) != 0;
+        if (_inputEnded && _inputError is { } error)
+        {
+            // As a pipe whose writer completed with an error: every read throws it.
+            throw error;
+        }
+
+        if (canceled || _inputEnded || _received > _consumed)
+        {
+            result = new ReadResult(Buffered(), canceled, _inputEnded);
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+
+    private ReadOnlySequence<byte> Buffered() =>
+        _readHead is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_readHead, _readHeadIndex, _readTail!, _readTail!.End);
+
+    private void AdvanceCore(SequencePosition consumed, SequencePosition examined, bool onLoop)
+    {
+        ThrowIfReaderCompleted();
+        long consumedAt = PositionOf(consumed);
+        long examinedAt = PositionOf(examined);
+        if (consumedAt < _consumed || consumedAt > _received || examinedAt < consumedAt || examinedAt > _received)
+        {
+            throw new InvalidOperationException("AdvanceTo: the position is not in the buffer the last read returned, or examined is before consumed.");
+        }
+
+        _examined = examinedAt;
+        _consumed = consumedAt;
+        ReleaseConsumed(onLoop);
+        if (_readPaused && _received - _consumed < InputPauseThreshold / 2)
+        {
+            Request(ResumeReadRequest);
+        }
+    }
+
+    private long PositionOf(SequencePosition position) =>
+        // A position of the empty buffer (nothing held) is where the stream stands: everything received.
+        position.GetObject() is DuplexSegment block ? block.RunningIndex + position.GetInteger() : _received;
+
+    /// <summary>Gives back the blocks wholly consumed, the last one too when everything was (an idle connection holds none).</summary>
+    private void ReleaseConsumed(bool onLoop)
+    {
+        DuplexSegment? head = _readHead;
+        while (head is not null && head != _readTail && head.RunningIndex + head.End <= _consumed)
+        {
+            DuplexSegment? next = head.NextSegment;
+            _pool.Return(head, onLoop);
+            head = next;
+        }
+
+        if (head is not null && _consumed == _received)
+        {
+            _pool.Return(head, onLoop);
+            head = null;
+            _readTail = null;
+        }
+
+        _readHead = head;
+        _readHeadIndex = head is null ? 0 : (int)(_consumed - head.RunningIndex);
+    }
+
+    private void CompleteInputCore(bool onLoop)
+    {
+        if (_readerCompleted)
+        {
+            return;
+        }
+
+        _readerCompleted = true;
+        _consumed = _received;
+        _examined = _received;
+        ReleaseConsumed(onLoop);
+    }
+
+    private void ThrowIfReaderCompleted()
+    {
+        if (_readerCompleted)
+        {
+            throw new InvalidOperationException("Reading is not allowed after the reader was completed.");
+        }
+    }
+}

@@ -1,0 +1,540 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using SocketServer.Internal.Reactor;
+using SocketServer.Tests.Infrastructure;
+
+namespace SocketServer.Tests.Async;
+
+/// <summary>
+/// The reactor's duplex connection against the <see cref="PipeReader"/>/<see cref="PipeWriter"/> contract, over a
+/// real loopback socket: a plain client socket on one side, a <see cref="ReactorConnection"/> on a loop on the other,
+/// its "handler" run on the loop's thread (as the server runs handlers) or on the thread pool (a handler that went off
+/// the loop).
+/// </summary>
+public sealed class DuplexConnectionTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task PartialConsumeKeepsTheRestAndExaminedWaitsForMore()
+    {
+        await using Pair pair = await Pair.OpenAsync();
+        await pair.Client.SendAsync("hello world"u8.ToArray(), Token);
+        string[] seen = await pair.OnLoopAsync<string[]>(async () =>
+        {
+            PipeReader input = pair.Server.Input;
+            ReadResult first = await ReadAtLeastAsync(input, 11);
+            string all = Text(first.Buffer);
+            // Consume "hello", examine everything: the next read waits for bytes that were not there.
+            input.AdvanceTo(first.Buffer.GetPosition(5), first.Buffer.End);
+            ValueTask<ReadResult> next = input.ReadAsync();
+            bool waited = !next.IsCompleted;
+            await pair.Client.SendAsync("!"u8.ToArray(), Token);
+            ReadResult second = await next;
+            string rest = Text(second.Buffer);
+            // Consume one byte and examine nothing more: the next read returns at once, with what is left.
+            input.AdvanceTo(second.Buffer.GetPosition(1));
+            ValueTask<ReadResult> third = input.ReadAsync();
+            bool immediate = third.IsCompleted;
+            ReadResult last = await third;
+            string left = Text(last.Buffer);
+            input.AdvanceTo(last.Buffer.End);
+            return [all, waited.ToString(), rest, immediate.ToString(), left];
+        });
+
+        Assert.Equal(["hello world", "True", " world!", "True", "world!"], seen);
+        Assert.True(await pair.OnLoopAsync(() => Task.FromResult(pair.Server.HoldsNoInputBlock)));
+    }
+
+    [Fact]
+    public async Task TryReadSeesWhatArrivedAndAnIdleConnectionHoldsNoBlock()
+    {
+        await using Pair pair = await Pair.OpenAsync();
+        Task echo = pair.OnLoopAsync(() => EchoAsync(pair.Server));
+        byte[] message = new byte[1000];
+        Random.Shared.NextBytes(message);
+        for (int i = 0; i < 50; i++)
+        {
+            await pair.Client.SendAsync(message, Token);
+            Assert.Equal(message, await AsyncClients.ReceiveExactlyAsync(pair.Client, message.Length, Token));
+            // The echo was sent after the handler consumed, flushed and waited again: nothing is held.
+            Assert.True(await pair.OnLoopAsync(() => Task.FromResult(pair.Server.HoldsNoInputBlock && pair.Server.HoldsNoOutputBlock)));
+        }
+
+        pair.Client.Shutdown(SocketShutdown.Send);
+        await echo.WaitAsync(TestTimeouts.Long, Token);
+        // At the end of the stream a read does not wait: TryRead returns the (empty) end.
+        ReadResult end = await pair.OnLoopAsync(() =>
+        {
+            Assert.True(pair.Server.Input.TryRead(out ReadResult result));
+            return Task.FromResult(result);
+        });
+        Assert.True(end.IsCompleted);
+        Assert.True(end.Buffer.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task LargeWritesSpanBlocksAndArriveWhole(bool onLoop)
+    {
+        await using Pair pair = await Pair.OpenAsync();
+        byte[] payload = new byte[300_000];
+        Random.Shared.NextBytes(payload);
+        Task writing = pair.Run(onLoop, async () =>
+        {
+            PipeWriter output = pair.Server.Output;
+            int offset = 0;
+            int step = 1;
+            while (offset < payload.Length)
+            {
+                // Odd sizes, and hints past one block: writes straddle block ends.
+                int hint = step % 7 == 0 ? 10_000 : 0;
+                Memory<byte> memory = output.GetMemory(hint);
+                Assert.True(memory.Length >= Math.Max(hint, 1));
+                int length = Math.Min(Math.Min(memory.Length, (step * 977) % 5000 + 1), payload.Length - offset);
+                payload.AsMemory(offset, length).CopyTo(memory);
+                output.Advance(length);
+                offset += length;
+                step++;
+                if (step % 13 == 0)
+                {
+                    await output.FlushAsync();
+                }
+            }
+
+            await output.FlushAsync();
+        });
+
+        byte[] received = await AsyncClients.ReceiveExactlyAsync(pair.Client, payload.Length, Token);
+        await writing.WaitAsync(TestTimeouts.Long, Token);
+        Assert.Equal(payload, received);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task FlushWaitsWhileThePeerDoesNotReadAndGoesOnWhenItDoes(bool onLoop)
+    {
+        await using Pair pair = await Pair.OpenAsync();
+        pair.Client.ReceiveBufferSize = 16 * 1024;
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        byte[] chunk = new byte[16 * 1024];
+        long written = 0;
+        Task writing = pair.Run(onLoop, async () =>
+        {
+            // Bounded: the socket's buffers are a few MiB at most; a flush must wait well before 1 GiB.
+            for (int i = 0; i < 65536; i++)
+            {
+                pair.Server.Output.Write(chunk);
+                written += chunk.Length;
+                ValueTask<FlushResult> flush = pair.Server.Output.FlushAsync();
+                if (!flush.IsCompleted)
+                {
+                    waiting.TrySetResult();
+                    FlushResult result = await flush;
+                    Assert.False(result.IsCanceled);
+                    return;
+                }
+            }
+
+            throw new InvalidOperationException("No flush ever waited.");
+        });
+
+        await waiting.Task.WaitAsync(TestTimeouts.Long, Token);
+        await Task.WhenAll(writing, ReadAllAsync()).WaitAsync(TestTimeouts.Long, Token);
+
+        async Task ReadAllAsync()
+        {
+            long received = 0;
+            byte[] buffer = new byte[64 * 1024];
+            while (!writing.IsCompleted || received < Volatile.Read(ref written))
+            {
+                int read = await pair.Client.ReceiveAsync(buffer, Token);
+                Assert.NotEqual(0, read);
+                received += read;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task CancelPendingFlushEndsAWaitingFlush()
+    {
+        await using Pair pair = await Pair.OpenAsync();
+        pair.Client.ReceiveBufferSize = 16 * 1024;
+        byte[] chunk = new byte[16 * 1024];
+        // The peer never reads: once the socket is full and a flush waits, only the cancellation can end it.
+        Task<FlushResult> writing = pair.OnLoopAsync(async () =>
+        {
+            for (int i = 0; i < 65536; i++)
+            {
+                pair.Server.Output.Write(chunk);
+                FlushResult result = await pair.Server.Output.FlushAsync();
+                if (result.IsCanceled)
+                {
+                    return result;
+                }
+            }
+
+            throw new InvalidOperationException("No flush ever waited.");
+        });
+
+        bool stuck = false;
+        for (int turn = 0; turn < 100_000 && !stuck && !writing.IsCompleted; turn++)
+        {
+            stuck = await pair.OnLoopAsync(() => Task.FromResult(pair.Server.IsFlushWaiting && pair.Server.IsSendBlocked));
+        }
+
+        Assert.True(stuck);
+        // From another thread, as a timer would.
+        await Task.Run(pair.Server.Output.CancelPendingFlush, Token);
+        Assert.True((await writing.WaitAsync(TestTimeouts.Long, Token)).IsCanceled);
+    }
+
+    [Fact]
+    public async Task CancelPendingReadEndsAWaitingReadOrTheNextOne()
+    {
+        await using Pair pair = await Pair.OpenAsync();
+        bool[] outcomes = await pair.OnLoopAsync<bool[]>(async () =>
+        {
+            PipeReader input = pair.Server.Input;
+            ValueTask<ReadResult> waiting = input.ReadAsync();
+            bool pending = !waiting.IsCompleted;
+            // From another thread, as a timer would.
+            await Task.Run(input.CancelPendingRead, Token);
+            ReadResult first = await waiting;
+            input.AdvanceTo(first.Buffer.End);
+            input.CancelPendingRead();
+            ReadResult second = await input.ReadAsync();
+            input.AdvanceTo(second.Buffer.End);
+            using var cancel = new CancellationTokenSource();
+            ValueTask<ReadResult> third = input.ReadAsync(cancel.Token);
+            await cancel.CancelAsync();
+            bool threw = false;
+            try
+            {
+                await third;
+            }
+            catch (OperationCanceledException)
+            {
+                threw = true;
+            }
+
+            return [pending, first.IsCanceled, second.IsCanceled, threw];
+        });
+
+        Assert.Equal([true, true, true, true], outcomes);
+        // Still usable afterwards.
+        Task echo = pair.OnLoopAsync(() => EchoAsync(pair.Server));
+        await pair.Client.SendAsync("ok"u8.ToArray(), Token);
+        Assert.Equal("ok"u8.ToArray(), await AsyncClients.ReceiveExactlyAsync(pair.Client, 2, Token));
+        pair.Client.Shutdown(SocketShutdown.Send);
+        await echo.WaitAsync(TestTimeouts.Long, Token);
+    }
+
+    [Fact]
+    public async Task HalfCloseCompletesTheInputAndTheOutputStillWorks()
+    {
+        await using Pair pair = await Pair.OpenAsync();
+        await pair.Client.SendAsync("last words"u8.ToArray(), Token);
+        pair.Client.Shutdown(SocketShutdown.Send);
+        string seen = await pair.OnLoopAsync(async () =>
+        {
+            PipeReader input = pair.Server.Input;
+            ReadResult result;
+            while (true)
+            {
+                result = await input.ReadAsync();
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+
+                input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            }
+
+            string text = Text(result.Buffer);
+            input.AdvanceTo(result.Buffer.End);
+            await pair.Server.Output.WriteAsync("bye"u8.ToArray());
+            pair.Server.Output.Complete();
+            return text;
+        });
+
+        Assert.Equal("last words", seen);
+        Assert.Equal("bye"u8.ToArray(), await AsyncClients.ReceiveExactlyAsync(pair.Client, 3, Token));
+        Assert.True(await pair.OnLoopAsync(() => Task.FromResult(pair.Server.IsOutputFinished)));
+    }
+
+    [Fact]
+    public async Task AResetFailsTheReadWithAnIOException()
+    {
+        await using Pair pair = await Pair.OpenAsync();
+        Task<Exception?> reading = pair.OnLoopAsync<Exception?>(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    ReadResult result = await pair.Server.Input.ReadAsync();
+                    pair.Server.Input.AdvanceTo(result.Buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        return null;
+                    }
+                }
+            }
+            catch (IOException e)
+            {
+                return e;
+            }
+        });
+
+        pair.Client.LingerState = new LingerOption(true, 0);
+        pair.Client.Close();
+        Assert.NotNull(await reading.WaitAsync(TestTimeouts.Long, Token));
+        Assert.True(pair.Server.ConnectionClosed.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task CompletingTheOutputWithAnErrorDropsItAndEndsTheConnection()
+    {
+        await using Pair pair = await Pair.OpenAsync();
+        await pair.OnLoopAsync(() =>
+        {
+            pair.Server.Output.Write("never sent"u8);
+            pair.Server.Output.Complete(new InvalidOperationException("the handler failed"));
+            return Task.FromResult(0);
+        });
+
+        Assert.True(await pair.OnLoopAsync(() => Task.FromResult(pair.Server.IsOutputFinished)));
+        Assert.True(pair.Server.ConnectionClosed.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task AHandlerContinuingOffTheLoopKeepsOrder()
+    {
+        await using Pair pair = await Pair.OpenAsync();
+        // Each message: read on the loop, then finish on the thread pool (consume, write, flush from there).
+        Task echo = pair.OnLoopAsync(async () =>
+        {
+            PipeReader input = pair.Server.Input;
+            PipeWriter output = pair.Server.Output;
+            while (true)
+            {
+                ReadResult result = await input.ReadAsync();
+                await Task.Yield();
+                await Task.Run(() => { }, Token).ConfigureAwait(false);
+                Assert.False(pair.Server.Loop.IsOnLoopThread);
+                foreach (ReadOnlyMemory<byte> segment in result.Buffer)
+                {
+                    output.Write(segment.Span);
+                }
+
+                input.AdvanceTo(result.Buffer.End);
+                await output.FlushAsync();
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            input.Complete();
+            output.Complete();
+        });
+
+        byte[] message = new byte[777];
+        for (int i = 0; i < 300; i++)
+        {
+            message.AsSpan().Fill((byte)i);
+            await pair.Client.SendAsync(message, Token);
+            byte[] back = await AsyncClients.ReceiveExactlyAsync(pair.Client, message.Length, Token);
+            Assert.Equal(message, back);
+        }
+
+        pair.Client.Shutdown(SocketShutdown.Send);
+        await echo.WaitAsync(TestTimeouts.Long, Token);
+        // Completed from the pool: the loop finishes the output once the rest is sent.
+        bool finished = false;
+        for (int turn = 0; turn < 100_000 && !finished; turn++)
+        {
+            finished = await pair.OnLoopAsync(() => Task.FromResult(pair.Server.IsOutputFinished));
+        }
+
+        Assert.True(finished);
+    }
+
+    [Fact]
+    public async Task AReaderOnTheLoopAndAWriterOnThePoolRunAtOnce()
+    {
+        await using Pair pair = await Pair.OpenAsync();
+        const int Messages = 2000;
+        // The writer, off the loop, sends numbered 8-byte records; the reader, on the loop, counts what it receives.
+        Task writer = Task.Run(
+            async () =>
+            {
+                for (int i = 0; i < Messages; i++)
+                {
+                    BitConverter.TryWriteBytes(pair.Server.Output.GetSpan(8), (long)i);
+                    pair.Server.Output.Advance(8);
+                    if (i % 3 == 0)
+                    {
+                        await pair.Server.Output.FlushAsync();
+                    }
+                }
+
+                await pair.Server.Output.FlushAsync();
+            },
+            Token);
+        Task<long> reader = pair.OnLoopAsync(async () =>
+        {
+            long total = 0;
+            while (true)
+            {
+                ReadResult result = await pair.Server.Input.ReadAsync();
+                total += result.Buffer.Length;
+                pair.Server.Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return total;
+                }
+            }
+        });
+
+        byte[] chunk = new byte[1500];
+        Task sending = Task.Run(
+            async () =>
+            {
+                for (int i = 0; i < 100; i++)
+                {
+                    await pair.Client.SendAsync(chunk, Token);
+                }
+
+                pair.Client.Shutdown(SocketShutdown.Send);
+            },
+            Token);
+        byte[] records = await AsyncClients.ReceiveExactlyAsync(pair.Client, Messages * 8, Token);
+        for (int i = 0; i < Messages; i++)
+        {
+            Assert.Equal(i, BitConverter.ToInt64(records, i * 8));
+        }
+
+        await Task.WhenAll(writer, sending).WaitAsync(TestTimeouts.Long, Token);
+        Assert.Equal(100 * chunk.Length, await reader.WaitAsync(TestTimeouts.Long, Token));
+    }
+
+    private static async Task EchoAsync(ReactorConnection connection)
+    {
+        while (true)
+        {
+            ReadResult result = await connection.Input.ReadAsync();
+            foreach (ReadOnlyMemory<byte> segment in result.Buffer)
+            {
+                connection.Output.Write(segment.Span);
+            }
+
+            connection.Input.AdvanceTo(result.Buffer.End);
+            await connection.Output.FlushAsync();
+            if (result.IsCompleted)
+            {
+                break;
+            }
+        }
+    }
+
+    private static async Task<ReadResult> ReadAtLeastAsync(PipeReader input, int length)
+    {
+        while (true)
+        {
+            ReadResult result = await input.ReadAsync();
+            if (result.Buffer.Length >= length || result.IsCompleted)
+            {
+                return result;
+            }
+
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+
+    private static string Text(ReadOnlySequence<byte> buffer) => System.Text.Encoding.ASCII.GetString(buffer.ToArray());
+
+    /// <summary>A client socket and the accepted side as a reactor connection on a loop of its own.</summary>
+    private sealed class Pair : IAsyncDisposable
+    {
+        private readonly ReactorGroup _group;
+        private readonly Socket _accepted;
+
+        private Pair(ReactorGroup group, Socket client, Socket accepted)
+        {
+            _group = group;
+            Client = client;
+            _accepted = accepted;
+            accepted.Blocking = false;
+            Server = new ReactorConnection(group.Loops[0], (int)accepted.Handle);
+            Server.Start();
+        }
+
+        public Socket Client { get; }
+
+        public ReactorConnection Server { get; }
+
+        public static async Task<Pair> OpenAsync()
+        {
+            Assert.SkipUnless(ReactorNative.IsSupported, "the reactor runs on 64-bit Linux");
+            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen();
+            var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await client.ConnectAsync(listener.LocalEndPoint!, Token);
+            Socket accepted = await listener.AcceptAsync(Token);
+            return new Pair(new ReactorGroup(1), client, accepted);
+        }
+
+        /// <summary>Starts <paramref name="body"/> on the loop's thread (as the server starts a handler) or on the pool.</summary>
+        public Task Run(bool onLoop, Func<Task> body) => onLoop ? OnLoopAsync(body) : Task.Run(body, Token);
+
+        public Task OnLoopAsync(Func<Task> body) => OnLoopAsync(async () =>
+        {
+            await body();
+            return 0;
+        });
+
+        public async Task<T> OnLoopAsync<T>(Func<Task<T>> body)
+        {
+            var work = new StartWork<T>(body);
+            _group.Loops[0].Post(work);
+            Task<T> started = await work.Started.Task.WaitAsync(TestTimeouts.Long, Token);
+            return await started.WaitAsync(TestTimeouts.Long, Token);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await OnLoopAsync(() =>
+            {
+                Server.Detach();
+                return Task.FromResult(0);
+            });
+            _group.Dispose();
+            _accepted.Dispose();
+            Client.Dispose();
+        }
+    }
+
+    private sealed class StartWork<T>(Func<Task<T>> body) : IReactorWork
+    {
+        public TaskCompletionSource<Task<T>> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Execute()
+        {
+            try
+            {
+                Started.SetResult(body());
+            }
+            catch (Exception e)
+            {
+                Started.SetException(e);
+            }
+        }
+    }
+}
