@@ -207,6 +207,42 @@ public abstract partial class BaseServer
     /// <summary>The dispatcher in effect: the run's async one while <see cref="ServeAsync"/> runs.</summary>
     internal Internal.Dispatch.RequestDispatcher ActiveDispatcher => _run?.Session?.Dispatcher ?? _dispatcher;
 
-    /// <summary>Called by an async session when it has stopped: the server may serve again, and Shutdown() returns.</summary>
-    internal void EndAsyncRun(ServeRun run) => EndRun(run);
+    /// <summary>
+    /// Called by an async session when it has stopped: the server may serve again, and Shutdown() returns; then the
+    /// session's <paramref name="completion"/> (what <see cref="ServeAsync"/> returned) completes, faulted with
+    /// <paramref name="exit"/> when something stopped it (a <see cref="ServerExitException"/>, a hook's exception).
+    /// </summary>
+    internal void EndAsyncRun(ServeRun run, TaskCompletionSource completion, Exception? exit)
+    {
+        EndRun(run);
+        if (exit is not null)
+        {
+            completion.TrySetException(exit);
+        }
+        else
+        {
+            completion.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// After a loop transport stopped: the listening socket goes back to blocking, as the synchronous loop expects it
+    /// if it serves next (the loops made it non-blocking); nothing to do once the server was closed.
+    /// </summary>
+    internal void RestoreBlockingListener()
+    {
+        if (IsClosed)
+        {
+            return;
+        }
+
+        try
+        {
+            Socket.Blocking = true;
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed meanwhile (ServerClose on another thread).
+        }
+    }
 }

@@ -136,15 +136,7 @@ internal sealed class PortableServeSession : IServeSession, IProxyHeaderTranspor
         {
             await _connections.StopAsync().ConfigureAwait(false);
             await _cancellation.DisposeAsync().ConfigureAwait(false);
-            _server.EndAsyncRun(_run);
-            if (_exitException is { } exit)
-            {
-                _completion.TrySetException(exit);
-            }
-            else
-            {
-                _completion.TrySetResult();
-            }
+            _server.EndAsyncRun(_run, _completion, _exitException);
         }
     }
 

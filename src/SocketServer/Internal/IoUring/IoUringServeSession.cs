@@ -427,16 +427,7 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IPro
             done.Wait();
             _tlsConnections.StopAsync().GetAwaiter().GetResult();
             Dispose();
-            if (!_server.IsClosed)
-            {
-                try
-                {
-                    _server.Socket.Blocking = true;
-                }
-                catch (ObjectDisposedException)
-                {
-                }
-            }
+            _server.RestoreBlockingListener();
         }
         catch (Exception e)
         {
@@ -444,15 +435,7 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IPro
         }
         finally
         {
-            _server.EndAsyncRun(_run);
-            if (_exitException is { } exit)
-            {
-                _completion.TrySetException(exit);
-            }
-            else
-            {
-                _completion.TrySetResult();
-            }
+            _server.EndAsyncRun(_run, _completion, _exitException);
         }
     }
 

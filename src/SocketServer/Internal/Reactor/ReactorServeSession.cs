@@ -372,16 +372,7 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IPro
             _tlsConnections.StopAsync().GetAwaiter().GetResult();
             _group.Dispose();
             _datagramPort?.Dispose();
-            if (!_server.IsClosed)
-            {
-                try
-                {
-                    _server.Socket.Blocking = true;
-                }
-                catch (ObjectDisposedException)
-                {
-                }
-            }
+            _server.RestoreBlockingListener();
         }
         catch (Exception e)
         {
@@ -389,15 +380,7 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IPro
         }
         finally
         {
-            _server.EndAsyncRun(_run);
-            if (_exitException is { } exit)
-            {
-                _completion.TrySetException(exit);
-            }
-            else
-            {
-                _completion.TrySetResult();
-            }
+            _server.EndAsyncRun(_run, _completion, _exitException);
         }
     }
 
