@@ -121,12 +121,20 @@ public sealed partial class HaproxyIntegrationTests
             long messages = report.RootElement.GetProperty("messages").GetInt64();
             long errorCount = errors.GetProperty("total").GetInt64();
             Dictionary<string, Dictionary<string, string>> final = admin.ShowStat();
-            long killedInFlight = HaproxyAdmin.Count(final, "s3", "eresp");
+            // What HAProxy counts against the killed instance: connections it had sent there that failed after the
+            // connect (eresp) or that the client gave up (cli_abrt), connects that failed (econ).
+            long killedInFlight = HaproxyAdmin.Count(final, "s3", "eresp") + HaproxyAdmin.Count(final, "s3", "cli_abrt") + HaproxyAdmin.Count(final, "s3", "econ");
             long failedConnects = HaproxyAdmin.Count(final, "BACKEND", "econ");
             TestContext.Current.TestOutputHelper?.WriteLine(
                 $"bench: {messages} connections, {errorCount} errors ({errors}); HAProxy: given s1 {HaproxyAdmin.Count(final, "s1", "stot")}, "
-                + $"s2 {HaproxyAdmin.Count(final, "s2", "stot")}, s3 {HaproxyAdmin.Count(final, "s3", "stot")}, s3 eresp {killedInFlight}, "
+                + $"s2 {HaproxyAdmin.Count(final, "s2", "stot")}, s3 {HaproxyAdmin.Count(final, "s3", "stot")}, lost on s3 {killedInFlight}, "
                 + $"redispatched {HaproxyAdmin.Count(final, "BACKEND", "wredis")}, backend econ {failedConnects}; s2: {drained.Trim().Split('\n')[^1]}");
+            foreach (string row in new[] { "s1", "s2", "s3", "BACKEND", "FRONTEND" })
+            {
+                TestContext.Current.TestOutputHelper?.WriteLine(
+                    row + ": " + string.Join(", ", StatColumns.Select(c => $"{c}={final[row].GetValueOrDefault(c)}")));
+            }
+
 
             Assert.True(benchExit is 0 or ExitCodes.LoadErrors, $"bench exited {benchExit}: {bench.Process.Stdout}{bench.Process.Stderr}");
             Assert.True(messages > 0);
@@ -138,6 +146,7 @@ public sealed partial class HaproxyIntegrationTests
             {
                 Assert.Equal(0, HaproxyAdmin.Count(final, server, "eresp"));
                 Assert.Equal(0, HaproxyAdmin.Count(final, server, "econ"));
+                Assert.Equal(0, HaproxyAdmin.Count(final, server, "srv_abrt"));
             }
 
             Assert.Equal(0, instances[0].Stop());
@@ -194,6 +203,9 @@ public sealed partial class HaproxyIntegrationTests
     }
 
     private static readonly string[] Servers = ["s1", "s2", "s3"];
+
+    // The show stat columns the test reports: connections given, failed connects and responses, retries and redispatches, aborts.
+    private static readonly string[] StatColumns = ["stot", "econ", "eresp", "ereq", "wretr", "wredis", "cli_abrt", "srv_abrt", "status"];
 
     private static readonly IPAddress OwnClientAddress = IPAddress.Parse("127.0.0.2");
 
