@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using SocketServer.Internal.Async;
 using SocketServer.Internal.Dispatch;
 using SocketServer.Internal.Limits;
+using SocketServer.Internal.Proxy;
 using SocketServer.Internal.Reactor;
 using SocketServer.Internal.Requests;
 
@@ -15,7 +16,7 @@ namespace SocketServer.Internal.IoUring;
 /// (<see cref="RequestPipeline"/>), whose <c>ProcessRequest</c> is the <see cref="AsyncDispatcher"/> while it runs.
 /// Stream servers only: a datagram server asked to use io_uring is served by the epoll reactor.
 /// </summary>
-internal sealed class IoUringServeSession : IServeSession, IIoUringHandler
+internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IProxyHeaderTransport
 {
     private const byte AcceptKind = 8;
 
@@ -335,9 +336,60 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler
             return;
         }
 
+        AcceptRequest(connection, clientAddress);
+    }
+
+    private void AcceptRequest(Socket connection, EndPoint? clientAddress)
+    {
         try
         {
-            _pipeline.Accept(connection, clientAddress);
+            _pipeline.Accept(connection, clientAddress, this);
+        }
+        catch (Exception e)
+        {
+            Stop(e);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Without this the pipeline read the header blocking, on the loop: .NET refuses blocking calls on the accepted
+    /// descriptor (non-blocking, from io_uring), so the first proxied connection stopped the whole listener, and a slow
+    /// proxy would have held every connection of the loop. The loops have no readiness wait to park a header read on,
+    /// so it is read on a pool thread (bounded by the header deadline), then the request goes on on the first loop,
+    /// as an accept does.
+    /// </remarks>
+    public void ReceiveProxyHeader(ProxyHeaderRead read)
+    {
+        // In .NET's view only, as for TLS: the descriptor stays non-blocking in the kernel for the ring.
+        read.Socket.Blocking = true;
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Session.ReadProxyHeader(state.Read), (Session: this, Read: read), preferLocal: false);
+    }
+
+    private void ReadProxyHeader(ProxyHeaderRead read)
+    {
+        ProxyHeaderReceiver.ReceiveBlocking(read, _server.TimeProvider);
+        if (IsStopping)
+        {
+            _server.CloseUnserved(read.Socket);
+            return;
+        }
+
+        _loops[0].Post(new LoopWork(this, session => session.ContinueAccept(read)));
+    }
+
+    /// <summary>A header read ended: the request goes on (or is refused) on the first loop. Loop thread.</summary>
+    private void ContinueAccept(ProxyHeaderRead read)
+    {
+        if (IsStopping)
+        {
+            _server.CloseUnserved(read.Socket);
+            return;
+        }
+
+        try
+        {
+            _pipeline.ProxyHeaderReceived(read);
         }
         catch (Exception e)
         {
