@@ -209,21 +209,21 @@ public sealed partial class HaproxyIntegrationTests
 
     private static readonly IPAddress OwnClientAddress = IPAddress.Parse("127.0.0.2");
 
-    private static string ReplaceOnce(string text, string doc, string actual)
+    internal static string ReplaceOnce(string text, string doc, string actual)
     {
         int count = Regex.Count(text, Regex.Escape(doc));
-        Assert.True(count == 1, $"docs/deploy.md's HAProxy configuration should name {doc} once, not {count} times");
+        Assert.True(count == 1, $"docs/deploy.md's configuration should name {doc} once, not {count} times");
         return text.Replace(doc, actual, StringComparison.Ordinal);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
-    private static IPEndPoint EchoThrough(IPEndPoint frontend, string line)
+    internal static IPEndPoint EchoThrough(IPEndPoint frontend, string line)
     {
         byte[] message = Encoding.ASCII.GetBytes(line);
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -245,7 +245,7 @@ public sealed partial class HaproxyIntegrationTests
         return local;
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
