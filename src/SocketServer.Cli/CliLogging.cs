@@ -4,7 +4,7 @@ using SocketServer.Internal.Diagnostics;
 namespace SocketServer.Cli;
 
 /// <summary>
-/// The <c>serve</c> command's logging: the library's events at Information and above, one line each
+/// The <c>serve</c> command's logging: the library's events at Information and above (<c>--log-level</c>), one line each
 /// (<c>socketserver: message</c>, as the command's own error lines), written at once to standard error; standard
 /// output carries the ready lines and the drain report, which scripts parse.
 /// </summary>
@@ -16,11 +16,26 @@ namespace SocketServer.Cli;
 /// </remarks>
 internal sealed class CliLogging : ILoggerFactory
 {
-    private readonly StandardErrorLogger _logger = new(writer: null, LogLevel.Information);
+    private readonly StandardErrorLogger _logger;
+
+    private CliLogging(LogLevel minimumLevel) => _logger = new StandardErrorLogger(writer: null, minimumLevel);
 
     /// <summary>Creates the factory the servers log to.</summary>
+    /// <param name="minimumLevel">The lowest level written (<c>--log-level</c>; Information by default).</param>
     /// <returns>The factory.</returns>
-    public static ILoggerFactory CreateFactory() => new CliLogging();
+    public static ILoggerFactory CreateFactory(LogLevel minimumLevel = LogLevel.Information) => new CliLogging(minimumLevel);
+
+    /// <summary>The level a <c>--log-level</c> value names (one of <see cref="LevelNames"/>).</summary>
+    public static LogLevel ParseLevel(string name) => name switch
+    {
+        "debug" => LogLevel.Debug,
+        "warning" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        _ => LogLevel.Information,
+    };
+
+    /// <summary>The values <c>--log-level</c> accepts, lowest first.</summary>
+    public static string[] LevelNames { get; } = ["debug", "information", "warning", "error"];
 
     /// <inheritdoc/>
     public ILogger CreateLogger(string categoryName) => _logger;

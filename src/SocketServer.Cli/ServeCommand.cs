@@ -130,6 +130,13 @@ internal static class ServeCommand
             MaxDrainSeconds,
             $"a number of seconds (0 to {MaxDrainSeconds})");
 
+        Option<string> logLevel = new("--log-level")
+        {
+            Description = "The lowest level of the library's events written to standard error, one line each: debug (also one line per PROXY header accepted, naming the proxy and the client, and resets and probes), information (the default: limits, refused connections, failed handshakes), warning or error.",
+            DefaultValueFactory = static _ => "information",
+        };
+        OptionValues.OneOf(logLevel, CliLogging.LevelNames);
+
         Command command = new("serve", "Serve a protocol on one or more listeners until SIGINT or SIGTERM. Without a listener option, serves TCP on 127.0.0.1:10001.")
         {
             protocol,
@@ -155,6 +162,7 @@ internal static class ServeCommand
             systemd,
             agentCheck,
             drainDelay,
+            logLevel,
         };
 
         command.Validators.Add(result =>
@@ -289,7 +297,7 @@ internal static class ServeCommand
             }
 
             // The library's events, one line each on standard error (the ready lines on standard output stay as they are).
-            using Microsoft.Extensions.Logging.ILoggerFactory loggerFactory = CliLogging.CreateFactory();
+            using Microsoft.Extensions.Logging.ILoggerFactory loggerFactory = CliLogging.CreateFactory(CliLogging.ParseLevel(parseResult.GetValue(logLevel)!));
             using ServeSession session = new(Console.Out, Console.Error)
             {
                 LoggerFactory = loggerFactory,

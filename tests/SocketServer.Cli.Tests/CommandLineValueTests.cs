@@ -86,6 +86,7 @@ public sealed class CommandLineValueTests
             NotApplicable: "a switch has no range"),
         ["socketserver serve --agent-check"] = Address("--agent-check"),
         ["socketserver serve --drain-delay"] = Number(s_serve, "serve", "--drain-delay", "86401", "a number of seconds (0 to 86400)"),
+        ["socketserver serve --log-level"] = Choice([.. s_serve, "--log-level", "{value}"], "serve", "--log-level", "verbose", "debug, information, warning, error"),
 
         ["socketserver send <address>"] = new(
             Bad: new(["send", "nonsense", "a line"], ExitCodes.Address, "socketserver: Invalid <address> value 'nonsense': expected tcp://HOST:PORT, udp://HOST:PORT, unix:PATH or unix-dgram:PATH (tls://HOST:PORT or unix+tls:PATH for TLS).\n"),

@@ -15,11 +15,17 @@ public sealed class ProxyProtocolCliTests
     [InlineData("threading")]
     [InlineData("forking")]
     [InlineData("async")]
-    public void EchoBehindAProxyServesTheDataAfterTheHeaderAndRefusesABadHeader(string mode)
+    [InlineData("async", "io_uring")] // the first proxied connection stopped the listener before the header read left the loop
+    public void EchoBehindAProxyServesTheDataAfterTheHeaderAndRefusesABadHeader(string mode, string? transport = null)
     {
         Assert.SkipWhen(mode == "forking" && !(OperatingSystem.IsLinux() && IntPtr.Size == 8), "the forking mode passes descriptors with SCM_RIGHTS, implemented for 64-bit Linux");
-        using CliProcess cli = CliProcess.Start("serve", "echo", "--tcp", "127.0.0.1:0", "--mode", mode, "--proxy-protocol", "--proxy-trust", "127.0.0.1", "--proxy-header-timeout", "10");
+        using CliProcess cli = CliProcess.Start(
+            [
+                "serve", "echo", "--tcp", "127.0.0.1:0", "--mode", mode, "--proxy-protocol", "--proxy-trust", "127.0.0.1", "--proxy-header-timeout", "10",
+                .. transport is null ? Array.Empty<string>() : ["--transport", transport],
+            ]);
         ReadyAddress address = Assert.Single(cli.WaitUntilListening());
+        Assert.SkipWhen(cli.Process.Stderr.Contains("serving on epoll instead of io_uring", StringComparison.Ordinal), $"io_uring is unavailable here: {cli.Process.Stderr}");
 
         // Header and data in one write: only the data comes back.
         Assert.Equal("hello\n"u8.ToArray(), Clients.StreamRoundTrip(address.EndPoint, [.. "PROXY TCP4 203.0.113.7 127.0.0.1 4242 80\r\n"u8, .. "hello\n"u8]));

@@ -27,7 +27,7 @@ public sealed class LoggingTests
         ("TlsHandshakeFailed", 300, 399), ("TlsProbe", 300, 399),
         ("WorkerFailed", 400, 499),
         ("DatagramRepliesDropped", 820, 829),
-        ("ProxyHeaderRefused", 500, 519), ("ProxySourceUntrusted", 500, 519), ("ProxyProbe", 500, 519),
+        ("ProxyHeaderRefused", 500, 519), ("ProxySourceUntrusted", 500, 519), ("ProxyProbe", 500, 519), ("ProxyHeaderAccepted", 500, 519),
     ];
 
     private static TlsOptions ServerTls() =>

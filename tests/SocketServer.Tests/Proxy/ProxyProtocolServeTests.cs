@@ -32,6 +32,11 @@ public sealed class ProxyProtocolServeTests
         proxy.Send([.. ProxyHeaders.V2(s_client, destination, tlvs: ProxyHeaders.Tlv(ProxyTlv.Authority, "app.example")), .. "hello\n"u8]);
         Assert.Equal($"{s_client}|{proxy.LocalEndPoint}|app.example|hello", ReadLine(proxy));
         Assert.Equal(s_client, Assert.Single(server.Probe.VerifiedClients));
+        // One Debug line per connection names both sides: what a deployment is checked with (serve --log-level debug).
+        Assert.EndsWith(
+            $": the connection from {proxy.LocalEndPoint} is the client {s_client} (PROXY protocol v2).",
+            Assert.Single(server.Probe.Log.WaitFor(503)).Message,
+            StringComparison.Ordinal);
     }
 
     [Theory]
@@ -60,6 +65,10 @@ public sealed class ProxyProtocolServeTests
         using Socket proxy = ConnectFrom(s_trustedProxy, server.Address);
         proxy.Send([.. ProxyHeaders.V2Crc(null, null), .. "check\n"u8]);
         Assert.Equal($"{proxy.LocalEndPoint}|{proxy.LocalEndPoint}||check", ReadLine(proxy));
+        Assert.EndsWith(
+            $": the connection from {proxy.LocalEndPoint} is the client {proxy.LocalEndPoint} (PROXY protocol v2, no client: the proxy itself, as in a LOCAL health check).",
+            Assert.Single(server.Probe.Log.WaitFor(503)).Message,
+            StringComparison.Ordinal);
     }
 
     [Theory]

@@ -111,6 +111,13 @@ internal static partial class Log
     public static partial void ProxyProbe(ILogger logger, string serverAddress, ClientName clientAddress);
 
     /// <summary>
+    /// A trusted proxy's header was valid: the connection is served as the client it names (Debug, one per connection, so
+    /// that a deployment can be checked: the proxy's address and port next to the original client's).
+    /// </summary>
+    [LoggerMessage(EventId = 503, EventName = "ProxyHeaderAccepted", Level = LogLevel.Debug, Message = "{ServerAddress}: the connection from {ProxyAddress} is the client {ClientAddress} (PROXY protocol v{Version}{Local}).")]
+    public static partial void ProxyHeaderAccepted(ILogger logger, string serverAddress, ClientName proxyAddress, ClientName clientAddress, int version, string local);
+
+    /// <summary>
     /// <see cref="AsyncTransport.IoUring"/> was asked for and this process cannot use it (Warning, once per
     /// <c>ServeAsync</c>): the epoll reactor serves instead; the reason names what is missing or forbidden.
     /// </summary>

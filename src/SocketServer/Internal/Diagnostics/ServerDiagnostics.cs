@@ -257,6 +257,21 @@ internal sealed class ServerDiagnostics : IDisposable
         }
     }
 
+    /// <summary>A PROXY header was accepted: the connection from <paramref name="proxyAddress"/> goes on as <paramref name="header"/>'s client (Debug).</summary>
+    public void ProxyHeaderAccepted(EndPoint? proxyAddress, ProxyHeader header)
+    {
+        if (Logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.ProxyHeaderAccepted(
+                Logger,
+                ServerAddressText,
+                new ClientName(proxyAddress),
+                new ClientName(header.SourceAddress ?? proxyAddress),
+                header.Version,
+                header.IsLocal ? ", no client: the proxy itself, as in a LOCAL health check" : string.Empty);
+        }
+    }
+
     /// <summary>A connection was aborted for breaking <paramref name="limit"/>: counted, and logged at most every 30 s per limit.</summary>
     public void ConnectionAborted(EndPoint? clientAddress, string limit, string message)
     {

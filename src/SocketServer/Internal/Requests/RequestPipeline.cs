@@ -104,6 +104,7 @@ internal sealed class RequestPipeline
         }
 
         _server.AttachProxyHeader(read.Socket, read.Header);
+        _server.Diagnostics.ProxyHeaderAccepted(read.ProxyAddress, read.Header);
         AcceptClient(read.Socket, read.ClientAddress);
     }
 
