@@ -19,6 +19,15 @@ public sealed class SocketServerHostOptions
     /// <remarks><see cref="HostedSocketServers.AgentCheck"/> is the running agent, whose state may be set to take the whole host out of rotation.</remarks>
     public string? AgentCheck { get; set; }
 
+    /// <summary>
+    /// How long, when the host stops, every server says <see cref="HealthState.Drain"/> (to the agent check, and in the
+    /// <c>socketserver.health.status</c> gauge) while it still accepts, before the drain begins: the time a load
+    /// balancer needs to see it and send new clients elsewhere (more than HAProxy's <c>agent-inter</c>), as the CLI's
+    /// <c>--drain-delay</c>. Taken out of the host's shutdown timeout; ended early if that runs out. Zero (the default)
+    /// drains at once. Configuration key: <c>SocketServer:DrainDelay</c>, as hh:mm:ss (<c>"00:00:02"</c>).
+    /// </summary>
+    public TimeSpan DrainDelay { get; set; }
+
     /// <summary>What the configuration held that could not be read, one message each, reported by the validator.</summary>
     internal List<string> ConfigurationErrors { get; } = [];
 }

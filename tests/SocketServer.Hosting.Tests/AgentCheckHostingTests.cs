@@ -64,6 +64,57 @@ public sealed class AgentCheckHostingTests
     }
 
     [Fact]
+    public async Task WithADrainDelayTheServersSayDrainAndStillServeBeforeTheDrainBegins()
+    {
+        await using TestHost host = await TestHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["SocketServer:AgentCheck"] = "127.0.0.1:0",
+                // Longer than the test: the delay ends when the test cancels the stop, not by the clock.
+                ["SocketServer:DrainDelay"] = "00:10:00",
+                ["SocketServer:Servers:echo:Endpoints:0"] = "tcp://127.0.0.1:0",
+            },
+            static b => b.Services.AddSocketServer<AsyncLineEcho>("echo"),
+            shutdownTimeout: TimeSpan.FromHours(1));
+        EndPoint agentAddress = Assert.IsType<AgentCheckServer>(host.Servers.AgentCheck).ServerAddress;
+        BaseServer server = host.Servers[0].Server;
+        using Socket before = Clients.Connect(host.Address("echo"));
+        Assert.Equal("before", Clients.RoundTrip(before, "before"));
+
+        using var cutShort = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        Task stopping = host.Host.StopAsync(cutShort.Token);
+        // The delay began when its log line (event 9) was written; the state was set just before it.
+        while (!host.Logs.GetSnapshot().Any(static r => r.Category == "SocketServer.Hosting" && r.Id.Id == 9))
+        {
+            await Task.Yield();
+            TestContext.Current.CancellationToken.ThrowIfCancellationRequested();
+        }
+
+        Assert.Equal(HealthState.Drain, server.HealthState);
+        Assert.Equal("drain", Ask(agentAddress));
+        // Still serving: the open connection and a new one, which the drain would have refused.
+        Assert.Equal("still", Clients.RoundTrip(before, "still"));
+        using Socket during = Clients.Connect(host.Address("echo"));
+        Assert.Equal("during", Clients.RoundTrip(during, "during"));
+        Assert.False(stopping.IsCompleted, "the host stopped before the drain delay ended");
+
+        cutShort.Cancel();
+        try
+        {
+            await stopping.WaitAsync(TestTimeouts.Long, TestContext.Current.CancellationToken);
+        }
+        catch (OperationCanceledException) when (stopping.IsCanceled)
+        {
+            // The host may report its cancelled stop as cancelled; it stopped all the same.
+        }
+
+        Assert.True(stopping.IsCompleted, "the stop did not end once its token was cancelled");
+        Assert.True(server.IsClosed, "the server was not closed by the stop");
+        // DrainDelay is a key of the host, not a typo.
+        Assert.DoesNotContain(host.Logs.GetSnapshot(), static r => r.Message.Contains("SocketServer:DrainDelay", StringComparison.Ordinal) && r.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+    }
+
+    [Fact]
     public async Task WithoutTheKeyThereIsNoAgentAndNoWarning()
     {
         await using TestHost host = await TestHost.StartAsync(

@@ -175,6 +175,26 @@ public sealed class ServingOptionsTests
         Assert.Equal([$"SocketServer:AgentCheck: {message}"], e.Failures);
     }
 
+    [Theory]
+    [InlineData("2", "SocketServer:DrainDelay: '2' is not a time span; write it as hh:mm:ss, as \"00:00:02\".")]
+    [InlineData("soon", "SocketServer:DrainDelay: 'soon' is not a time span; write it as hh:mm:ss, as \"00:00:02\".")]
+    [InlineData("02:00:00", "SocketServer:DrainDelay: 02:00:00 is out of range; give 00:00:00 to 01:00:00 (a few times the load balancer's check interval).")]
+    [InlineData("-00:00:01", "SocketServer:DrainDelay: -00:00:01 is out of range; give 00:00:00 to 01:00:00 (a few times the load balancer's check interval).")]
+    public async Task ADrainDelayThatIsNotOneIsAProblem(string delay, string message)
+    {
+        await using TestHost host = TestHost.Build(
+            new Dictionary<string, string?>
+            {
+                ["SocketServer:DrainDelay"] = delay,
+                ["SocketServer:Servers:echo:Endpoints:0"] = "tcp://127.0.0.1:0",
+            },
+            static b => b.Services.AddSocketServer<SyncLineEcho>("echo"));
+
+        OptionsValidationException e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.Host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal([message], e.Failures);
+    }
+
     [Fact]
     public async Task SettingsGivenInCodeAreCheckedToo()
     {

@@ -18,6 +18,11 @@ internal sealed class HostOptionsValidator : IValidateOptions<SocketServerHostOp
             failures.Add($"{AgentKey}: '{agent}' is not an agent-check address: {error}");
         }
 
+        if (options.DrainDelay < TimeSpan.Zero || options.DrainDelay > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{SocketServerHostOptions.Section}:DrainDelay: {options.DrainDelay} is out of range; give 00:00:00 to 01:00:00 (a few times the load balancer's check interval).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -14,18 +15,36 @@ internal sealed class HostSectionBinder(IConfiguration? configuration) : IConfig
     public void Configure(SocketServerHostOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (configuration?.GetSection(SocketServerHostOptions.Section + ":AgentCheck") is not { } agent || !agent.Exists())
+        if (configuration is null)
         {
             return;
         }
 
-        if (agent.Value is { } value)
+        IConfigurationSection agent = configuration.GetSection(SocketServerHostOptions.Section + ":AgentCheck");
+        if (agent.Exists())
         {
-            options.AgentCheck = value;
+            if (agent.Value is { } value)
+            {
+                options.AgentCheck = value;
+            }
+            else
+            {
+                options.ConfigurationErrors.Add($"{agent.Path}: expected an address such as \"tcp://127.0.0.1:10009\", not a section.");
+            }
         }
-        else
+
+        IConfigurationSection delay = configuration.GetSection(SocketServerHostOptions.Section + ":DrainDelay");
+        if (delay.Value is { } text)
         {
-            options.ConfigurationErrors.Add($"{agent.Path}: expected an address such as \"tcp://127.0.0.1:10009\", not a section.");
+            // A bare number is refused, as for the servers' time spans: TimeSpan reads "2" as two days.
+            if (text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out TimeSpan parsed))
+            {
+                options.DrainDelay = parsed;
+            }
+            else
+            {
+                options.ConfigurationErrors.Add($"{delay.Path}: '{text}' is not a time span; write it as hh:mm:ss, as \"00:00:02\".");
+            }
         }
     }
 }

@@ -35,4 +35,7 @@ internal static partial class HostingLog
 
     [LoggerMessage(EventId = 8, EventName = "AgentCheckFailed", Level = LogLevel.Error, Message = "The agent check on {Address} stopped answering; the servers go on")]
     public static partial void AgentCheckFailed(this ILogger logger, string address, Exception exception);
+
+    [LoggerMessage(EventId = 9, EventName = "DrainAnnounced", Level = LogLevel.Information, Message = "Stopping: the servers say drain and go on accepting for {Seconds} s (SocketServer:DrainDelay) before draining")]
+    public static partial void DrainAnnounced(this ILogger logger, double seconds);
 }

@@ -120,9 +120,10 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
             return;
         }
 
-        TimeSpan grace = Grace();
         try
         {
+            await AnnounceDrainAsync(cancellationToken).ConfigureAwait(false);
+            TimeSpan grace = Grace();
             // The drains set every server's HealthState to Drain at once: the agent answers "drain" while they last.
             await Task.WhenAll(_runs.Select(run => run.StopAsync(grace, cancellationToken))).ConfigureAwait(false);
         }
@@ -350,6 +351,32 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
     /// The drain's grace: what is left of the host's shutdown timeout, less a tenth of it (at most a second) kept for
     /// aborting what did not finish and closing, so that the host's stop ends within its timeout.
     /// </summary>
+    /// <summary>
+    /// <see cref="SocketServerHostOptions.DrainDelay"/>: every server says <see cref="HealthState.Drain"/> (a
+    /// <see cref="HealthState.Maint"/> the application set stays) and goes on accepting for that long, so a load balancer
+    /// sees it before new clients are refused; cut short when the host's shutdown timeout would not leave a grace period.
+    /// </summary>
+    private async Task AnnounceDrainAsync(CancellationToken cancellationToken)
+    {
+        TimeSpan delay = _hostLevel.DrainDelay;
+        if (delay <= TimeSpan.Zero || _runs.Count == 0)
+        {
+            return;
+        }
+
+        foreach (ServerRun run in _runs)
+        {
+            if (run.Server.HealthState == HealthState.Up)
+            {
+                run.Server.HealthState = HealthState.Drain;
+            }
+        }
+
+        TimeSpan wait = delay < Grace() ? delay : Grace() / 2;
+        _logger.DrainAnnounced(wait.TotalSeconds);
+        await Task.Delay(wait, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
     private TimeSpan Grace()
     {
         TimeSpan timeout = _hostOptions.ShutdownTimeout;
@@ -388,7 +415,9 @@ internal sealed class SocketServerHostedService : IHostedService, IAsyncDisposab
         IConfigurationSection root = configuration.GetSection("SocketServer");
         foreach (IConfigurationSection child in root.GetChildren())
         {
-            if (!child.Key.Equals("Servers", StringComparison.OrdinalIgnoreCase) && !child.Key.Equals("AgentCheck", StringComparison.OrdinalIgnoreCase))
+            if (!child.Key.Equals("Servers", StringComparison.OrdinalIgnoreCase)
+                && !child.Key.Equals("AgentCheck", StringComparison.OrdinalIgnoreCase)
+                && !child.Key.Equals("DrainDelay", StringComparison.OrdinalIgnoreCase))
             {
                 _logger.UnusedSection(child.Path, "the servers go under SocketServer:Servers:NAME");
             }
