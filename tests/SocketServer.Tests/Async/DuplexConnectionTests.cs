@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using SocketServer.Internal.IoUring;
 using SocketServer.Internal.Reactor;
 using SocketServer.Tests.Infrastructure;
 
@@ -9,18 +10,32 @@ namespace SocketServer.Tests.Async;
 
 /// <summary>
 /// The reactor's duplex connection against the <see cref="PipeReader"/>/<see cref="PipeWriter"/> contract, over a
-/// real loopback socket: a plain client socket on one side, a <see cref="ReactorConnection"/> on a loop on the other,
+/// real loopback socket: a plain client socket on one side, a <see cref="DuplexConnection"/> on a loop on the other
+/// (epoll's and io_uring's: the same contract over both transports),
 /// its "handler" run on the loop's thread (as the server runs handlers) or on the thread pool (a handler that went off
 /// the loop).
 /// </summary>
 public sealed class DuplexConnectionTests
 {
+    /// <summary>The two loops the connection runs on: epoll's and io_uring's.</summary>
+    public static TheoryData<string> Transports => ["epoll", "io_uring"];
+
+    /// <summary>Each transport, with the handler on the loop's thread and off it.</summary>
+    public static TheoryData<string, bool> TransportsAndThreads => new()
+    {
+        { "epoll", true },
+        { "epoll", false },
+        { "io_uring", true },
+        { "io_uring", false },
+    };
+
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task PartialConsumeKeepsTheRestAndExaminedWaitsForMore()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task PartialConsumeKeepsTheRestAndExaminedWaitsForMore(string transport)
     {
-        await using Pair pair = await Pair.OpenAsync();
+        await using Pair pair = await Pair.OpenAsync(transport);
         await pair.Client.SendAsync("hello world"u8.ToArray(), Token);
         string[] seen = await pair.OnLoopAsync<string[]>(async () =>
         {
@@ -48,10 +63,11 @@ public sealed class DuplexConnectionTests
         Assert.True(await pair.OnLoopAsync(() => Task.FromResult(pair.Server.HoldsNoInputBlock)));
     }
 
-    [Fact]
-    public async Task TryReadSeesWhatArrivedAndAnIdleConnectionHoldsNoBlock()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task TryReadSeesWhatArrivedAndAnIdleConnectionHoldsNoBlock(string transport)
     {
-        await using Pair pair = await Pair.OpenAsync();
+        await using Pair pair = await Pair.OpenAsync(transport);
         Task echo = pair.OnLoopAsync(() => EchoAsync(pair.Server));
         byte[] message = new byte[1000];
         Random.Shared.NextBytes(message);
@@ -76,11 +92,10 @@ public sealed class DuplexConnectionTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task LargeWritesSpanBlocksAndArriveWhole(bool onLoop)
+    [MemberData(nameof(TransportsAndThreads))]
+    public async Task LargeWritesSpanBlocksAndArriveWhole(string transport, bool onLoop)
     {
-        await using Pair pair = await Pair.OpenAsync();
+        await using Pair pair = await Pair.OpenAsync(transport);
         byte[] payload = new byte[300_000];
         Random.Shared.NextBytes(payload);
         Task writing = pair.Run(onLoop, async () =>
@@ -114,11 +129,10 @@ public sealed class DuplexConnectionTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task FlushWaitsWhileThePeerDoesNotReadAndGoesOnWhenItDoes(bool onLoop)
+    [MemberData(nameof(TransportsAndThreads))]
+    public async Task FlushWaitsWhileThePeerDoesNotReadAndGoesOnWhenItDoes(string transport, bool onLoop)
     {
-        await using Pair pair = await Pair.OpenAsync();
+        await using Pair pair = await Pair.OpenAsync(transport);
         pair.Client.ReceiveBufferSize = 16 * 1024;
         var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         byte[] chunk = new byte[16 * 1024];
@@ -159,10 +173,11 @@ public sealed class DuplexConnectionTests
         }
     }
 
-    [Fact]
-    public async Task CancelPendingFlushEndsAWaitingFlush()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task CancelPendingFlushEndsAWaitingFlush(string transport)
     {
-        await using Pair pair = await Pair.OpenAsync();
+        await using Pair pair = await Pair.OpenAsync(transport);
         pair.Client.ReceiveBufferSize = 16 * 1024;
         byte[] chunk = new byte[16 * 1024];
         // The peer never reads: once the socket is full and a flush waits, only the cancellation can end it.
@@ -193,10 +208,11 @@ public sealed class DuplexConnectionTests
         Assert.True((await writing.WaitAsync(TestTimeouts.Long, Token)).IsCanceled);
     }
 
-    [Fact]
-    public async Task CancelPendingReadEndsAWaitingReadOrTheNextOne()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task CancelPendingReadEndsAWaitingReadOrTheNextOne(string transport)
     {
-        await using Pair pair = await Pair.OpenAsync();
+        await using Pair pair = await Pair.OpenAsync(transport);
         bool[] outcomes = await pair.OnLoopAsync<bool[]>(async () =>
         {
             PipeReader input = pair.Server.Input;
@@ -234,10 +250,11 @@ public sealed class DuplexConnectionTests
         await echo.WaitAsync(TestTimeouts.Long, Token);
     }
 
-    [Fact]
-    public async Task HalfCloseCompletesTheInputAndTheOutputStillWorks()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task HalfCloseCompletesTheInputAndTheOutputStillWorks(string transport)
     {
-        await using Pair pair = await Pair.OpenAsync();
+        await using Pair pair = await Pair.OpenAsync(transport);
         await pair.Client.SendAsync("last words"u8.ToArray(), Token);
         pair.Client.Shutdown(SocketShutdown.Send);
         string seen = await pair.OnLoopAsync(async () =>
@@ -267,10 +284,11 @@ public sealed class DuplexConnectionTests
         Assert.True(await pair.OnLoopAsync(() => Task.FromResult(pair.Server.IsOutputFinished)));
     }
 
-    [Fact]
-    public async Task AResetFailsTheReadWithAnIOException()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task AResetFailsTheReadWithAnIOException(string transport)
     {
-        await using Pair pair = await Pair.OpenAsync();
+        await using Pair pair = await Pair.OpenAsync(transport);
         Task<Exception?> reading = pair.OnLoopAsync<Exception?>(async () =>
         {
             try
@@ -297,10 +315,11 @@ public sealed class DuplexConnectionTests
         Assert.True(pair.Server.ConnectionClosed.IsCancellationRequested);
     }
 
-    [Fact]
-    public async Task CompletingTheOutputWithAnErrorDropsItAndEndsTheConnection()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task CompletingTheOutputWithAnErrorDropsItAndEndsTheConnection(string transport)
     {
-        await using Pair pair = await Pair.OpenAsync();
+        await using Pair pair = await Pair.OpenAsync(transport);
         await pair.OnLoopAsync(() =>
         {
             pair.Server.Output.Write("never sent"u8);
@@ -312,10 +331,11 @@ public sealed class DuplexConnectionTests
         Assert.True(pair.Server.ConnectionClosed.IsCancellationRequested);
     }
 
-    [Fact]
-    public async Task AHandlerContinuingOffTheLoopKeepsOrder()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task AHandlerContinuingOffTheLoopKeepsOrder(string transport)
     {
-        await using Pair pair = await Pair.OpenAsync();
+        await using Pair pair = await Pair.OpenAsync(transport);
         // Each message: read on the loop, then finish on the thread pool (consume, write, flush from there).
         Task echo = pair.OnLoopAsync(async () =>
         {
@@ -365,10 +385,11 @@ public sealed class DuplexConnectionTests
         Assert.True(finished);
     }
 
-    [Fact]
-    public async Task AReaderOnTheLoopAndAWriterOnThePoolRunAtOnce()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task AReaderOnTheLoopAndAWriterOnThePoolRunAtOnce(string transport)
     {
-        await using Pair pair = await Pair.OpenAsync();
+        await using Pair pair = await Pair.OpenAsync(transport);
         const int Messages = 2000;
         // The writer, off the loop, sends numbered 8-byte records; the reader, on the loop, counts what it receives.
         Task writer = Task.Run(
@@ -424,7 +445,7 @@ public sealed class DuplexConnectionTests
         Assert.Equal(100 * chunk.Length, await reader.WaitAsync(TestTimeouts.Long, Token));
     }
 
-    private static async Task EchoAsync(ReactorConnection connection)
+    private static async Task EchoAsync(DuplexConnection connection)
     {
         while (true)
         {
@@ -459,36 +480,56 @@ public sealed class DuplexConnectionTests
 
     private static string Text(ReadOnlySequence<byte> buffer) => System.Text.Encoding.ASCII.GetString(buffer.ToArray());
 
-    /// <summary>A client socket and the accepted side as a reactor connection on a loop of its own.</summary>
+    /// <summary>A client socket and the accepted side as a duplex connection on a loop of its own.</summary>
     private sealed class Pair : IAsyncDisposable
     {
-        private readonly ReactorGroup _group;
+        private readonly IConnectionLoop _loop;
+        private readonly IDisposable _loopOwner;
         private readonly Socket _accepted;
 
-        private Pair(ReactorGroup group, Socket client, Socket accepted)
+        private Pair(string transport, Socket client, Socket accepted)
         {
-            _group = group;
             Client = client;
             _accepted = accepted;
             accepted.Blocking = false;
-            Server = new ReactorConnection(group.Loops[0], (int)accepted.Handle);
+            if (transport == "io_uring")
+            {
+                var loop = new IoUringLoop("test-uring");
+                loop.Start();
+                _loop = loop;
+                _loopOwner = loop;
+                Server = new DuplexConnection(loop, (int)accepted.Handle);
+            }
+            else
+            {
+                var group = new ReactorGroup(1);
+                _loop = group.Loops[0];
+                _loopOwner = group;
+                Server = new DuplexConnection(group.Loops[0], (int)accepted.Handle);
+            }
+
             Server.Start();
         }
 
         public Socket Client { get; }
 
-        public ReactorConnection Server { get; }
+        public DuplexConnection Server { get; }
 
-        public static async Task<Pair> OpenAsync()
+        public static async Task<Pair> OpenAsync(string transport)
         {
-            Assert.SkipUnless(ReactorNative.IsSupported, "the reactor runs on 64-bit Linux");
+            Assert.SkipUnless(ReactorNative.IsSupported, "the loops run on 64-bit Linux");
+            if (transport == "io_uring")
+            {
+                TestTransports.SkipUnlessAvailable(AsyncTransport.IoUring);
+            }
+
             using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             listener.Listen();
             var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             await client.ConnectAsync(listener.LocalEndPoint!, Token);
             Socket accepted = await listener.AcceptAsync(Token);
-            return new Pair(new ReactorGroup(1), client, accepted);
+            return new Pair(transport, client, accepted);
         }
 
         /// <summary>Starts <paramref name="body"/> on the loop's thread (as the server starts a handler) or on the pool.</summary>
@@ -503,7 +544,7 @@ public sealed class DuplexConnectionTests
         public async Task<T> OnLoopAsync<T>(Func<Task<T>> body)
         {
             var work = new StartWork<T>(body);
-            _group.Loops[0].Post(work);
+            _loop.Post(work);
             Task<T> started = await work.Started.Task.WaitAsync(TestTimeouts.Long, Token);
             return await started.WaitAsync(TestTimeouts.Long, Token);
         }
@@ -515,7 +556,7 @@ public sealed class DuplexConnectionTests
                 Server.Detach();
                 return Task.FromResult(0);
             });
-            _group.Dispose();
+            _loopOwner.Dispose();
             _accepted.Dispose();
             Client.Dispose();
         }

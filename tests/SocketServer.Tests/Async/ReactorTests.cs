@@ -28,8 +28,8 @@ public sealed class ReactorTests
         accepted.Blocking = false;
         client.Blocking = false;
 
-        var server = new ReactorConnection(group.Loops[0], (int)accepted.Handle);
-        var clientSide = new ReactorConnection(group.Loops[1], (int)client.Handle);
+        var server = new DuplexConnection(group.Loops[0], (int)accepted.Handle);
+        var clientSide = new DuplexConnection(group.Loops[1], (int)client.Handle);
         server.Start();
         clientSide.Start();
         // Started off the test's synchronization context, as a server starts its handlers on the loop thread.
@@ -76,7 +76,7 @@ public sealed class ReactorTests
         await RunOnLoopAsync(group.Loops[1], clientSide.Detach);
     }
 
-    private static async Task EchoAsync(ReactorConnection connection)
+    private static async Task EchoAsync(DuplexConnection connection)
     {
         while (true)
         {

@@ -203,7 +203,7 @@ public class ServeAsyncTests : IDisposable
                 Token.ThrowIfCancellationRequested();
             }
 
-            blocksCreated = () => loop.MemoryPool.BlocksCreated;
+            blocksCreated = () => loop.SegmentPool.BlocksCreated;
             // As on epoll, plus what a multishot receive delivers between the pause and its cancellation taking
             // effect, once per arming (the kernel retries up to 32 times per wake-up, 16 KiB each): measured up to
             // 397 blocks (1.6 MiB) for these 16 MiB. Bounded, and far below the volume, which is what this checks.

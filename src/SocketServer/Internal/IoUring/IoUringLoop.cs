@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using SocketServer.Internal.Reactor;
 
@@ -17,7 +16,7 @@ namespace SocketServer.Internal.IoUring;
 /// that was freed (a closed connection's receive, cancelled) is recognised by its old generation and dropped, its
 /// buffer given back. Everything here runs on the loop's thread except <see cref="Post"/> and <see cref="Dispose"/>.
 /// </remarks>
-internal sealed unsafe class IoUringLoop : IDisposable
+internal sealed unsafe class IoUringLoop : IConnectionLoop, IDisposable
 {
     /// <summary>Submission entries: the most operations one turn prepares before an extra submit.</summary>
     public const uint SubmissionEntries = 1024;
@@ -40,8 +39,6 @@ internal sealed unsafe class IoUringLoop : IDisposable
     private readonly List<IReactorWork> _endOfBatch = new(64);
     private readonly ManualResetEventSlim _ready = new();
     private readonly Stack<int> _freeSlots = new();
-    private List<IoUringConnection> _queuedSends = new(64);
-    private List<IoUringConnection> _submittedSends = new(64);
     private IIoUringHandler?[] _handlers = new IIoUringHandler?[64];
     private uint[] _generations = new uint[64];
     private int _nextSlot;
@@ -62,14 +59,8 @@ internal sealed unsafe class IoUringLoop : IDisposable
     /// <summary>Called with an exception that escaped a completion or a work item; the loop keeps running.</summary>
     public Action<Exception>? UnhandledException { get; set; }
 
-    /// <summary>The loop's own pool of pinned blocks for its connections' pipes.</summary>
-    public PinnedBlockMemoryPool MemoryPool { get; } = new();
-
-    /// <summary>The options of the input pipes of this loop's connections.</summary>
-    internal PipeOptions? InputPipeOptions { get; set; }
-
-    /// <summary>The options of the output pipes of this loop's connections.</summary>
-    internal PipeOptions? OutputPipeOptions { get; set; }
+    /// <summary>The loop's own pool of pinned blocks for its connections' input and output, as on epoll.</summary>
+    public PinnedSegmentPool SegmentPool { get; } = new();
 
     /// <summary>The provided-buffer ring's group, for receives with buffer selection.</summary>
     public static ushort ReceiveBufferGroup => BufferGroup;
@@ -137,9 +128,6 @@ internal sealed unsafe class IoUringLoop : IDisposable
     /// <summary>Cancels the operation(s) with <paramref name="userData"/> (a multishot one ends with ECANCELED). Loop thread.</summary>
     public void Cancel(ulong userData) =>
         Prepare(IoUringNative.OpAsyncCancel, -1, userData, 0, (ulong)IgnoredKind << 56);
-
-    /// <summary>A connection submitted a send this turn: after the turn's completions, <see cref="IoUringConnection.CheckSendStalled"/>.</summary>
-    public void WatchSend(IoUringConnection connection) => _queuedSends.Add(connection);
 
     /// <summary>Runs <paramref name="work"/> on the loop's thread soon; callable from any thread.</summary>
     public void Post(IReactorWork work)
@@ -232,7 +220,6 @@ internal sealed unsafe class IoUringLoop : IDisposable
         IoUringRing ring = _ring!;
         while (!_stopping)
         {
-            (_queuedSends, _submittedSends) = (_submittedSends, _queuedSends);
             bool wait = _posted.IsEmpty && _endOfBatch.Count == 0;
             int errno = ring.SubmitAndWait(wait);
             if (errno != 0 && errno != IoUringNative.EIntr && errno != IoUringNative.EBusy && errno != IoUringNative.EAgain)
@@ -242,12 +229,6 @@ internal sealed unsafe class IoUringLoop : IDisposable
             }
 
             ProcessCompletions();
-            foreach (IoUringConnection connection in _submittedSends)
-            {
-                connection.CheckSendStalled();
-            }
-
-            _submittedSends.Clear();
             RunPosted();
             RunEndOfBatch();
         }

@@ -16,7 +16,7 @@ namespace SocketServer.Internal.IoUring;
 /// (<see cref="RequestPipeline"/>), whose <c>ProcessRequest</c> is the <see cref="AsyncDispatcher"/> while it runs.
 /// Stream servers only: a datagram server asked to use io_uring is served by the epoll reactor.
 /// </summary>
-internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IProxyHeaderTransport
+internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSession, IIoUringHandler, IProxyHeaderTransport
 {
     private const byte AcceptKind = 8;
 
@@ -25,7 +25,7 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IPro
     private readonly RequestPipeline _pipeline;
     private readonly Action<ServerExitException> _exit;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly HashSet<IoUringConnection>[] _connections;
+    private readonly HashSet<ServerStreamConnection>[] _connections;
     private readonly CountdownEvent?[] _stopSignals;
     private readonly PortableConnections _tlsConnections;
     private readonly IoUringLoop[] _loops;
@@ -54,7 +54,7 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IPro
         _tlsConnections = new PortableConnections(server, ReportHandlerFailure);
         int count = loopCount == 0 ? Environment.ProcessorCount : loopCount;
         _loops = new IoUringLoop[count];
-        _connections = new HashSet<IoUringConnection>[count];
+        _connections = new HashSet<ServerStreamConnection>[count];
         _stopSignals = new CountdownEvent?[count];
         try
         {
@@ -189,7 +189,7 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IPro
         }
 
         IoUringLoop loop = _loops[(uint)Interlocked.Increment(ref _next) % (uint)_loops.Length];
-        var connection = new IoUringConnection(this, loop, socket, clientAddress);
+        var connection = new ServerStreamConnection(this, loop, socket, clientAddress);
         if (loop.IsOnLoopThread)
         {
             StartOnLoop(connection, handler, clientAddress);
@@ -211,17 +211,17 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IPro
         _pipeline.HandlerCompleted(request, clientAddress, exception, _exit);
 
     /// <summary>A connection is done: the server shuts it down and closes it. Loop thread.</summary>
-    public void ConnectionClosed(IoUringConnection connection)
+    public void ConnectionClosed(ServerStreamConnection connection)
     {
         Forget(connection);
         _pipeline.EndQuietly(connection.Socket, null);
     }
 
     /// <summary>A connection's socket moved to <see cref="TlsConnections"/> (STARTTLS), which owns it now. Loop thread.</summary>
-    public void ConnectionMoved(IoUringConnection connection) => Forget(connection);
+    public void ConnectionMoved(ServerStreamConnection connection) => Forget(connection);
 
     /// <summary>The live connections of loop <paramref name="index"/>; read on that loop's thread only.</summary>
-    internal IReadOnlyCollection<IoUringConnection> ConnectionsOf(int index) => _connections[index];
+    internal IReadOnlyCollection<ServerStreamConnection> ConnectionsOf(int index) => _connections[index];
 
     /// <summary>Stops the loops; for a session that failed to start.</summary>
     public void Dispose()
@@ -232,7 +232,7 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IPro
         }
     }
 
-    private void Forget(IoUringConnection connection)
+    private void Forget(ServerStreamConnection connection)
     {
         int index = LoopIndex(connection.Loop);
         _connections[index].Remove(connection);
@@ -243,7 +243,7 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IPro
         }
     }
 
-    private void StartOnLoop(IoUringConnection connection, BaseRequestHandler handler, EndPoint? clientAddress)
+    private void StartOnLoop(ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress)
     {
         if (Volatile.Read(ref _stopping) != 0)
         {
@@ -400,7 +400,7 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IPro
         RequestStop();
     }
 
-    private int LoopIndex(IoUringLoop loop)
+    private int LoopIndex(IConnectionLoop loop)
     {
         for (int i = 0; i < _loops.Length; i++)
         {
@@ -461,7 +461,7 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IPro
         }
 
         _stopSignals[index] = done;
-        foreach (IoUringConnection connection in _connections[index].ToArray())
+        foreach (ServerStreamConnection connection in _connections[index].ToArray())
         {
             connection.Stop();
         }
@@ -473,7 +473,7 @@ internal sealed class IoUringServeSession : IServeSession, IIoUringHandler, IPro
         }
     }
 
-    private sealed class StartWork(IoUringServeSession session, IoUringConnection connection, BaseRequestHandler handler, EndPoint? clientAddress) : IReactorWork
+    private sealed class StartWork(IoUringServeSession session, ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress) : IReactorWork
     {
         public void Execute() => session.StartOnLoop(connection, handler, clientAddress);
     }

@@ -4,11 +4,11 @@ using System.Threading.Tasks.Sources;
 namespace SocketServer.Internal.Reactor;
 
 /// <summary>
-/// A <see cref="ReactorConnection"/>'s <see cref="PipeReader"/>: the handler's view of the blocks the loop received
+/// A <see cref="DuplexConnection"/>'s <see cref="PipeReader"/>: the handler's view of the blocks the loop received
 /// into. The state is the connection's (see its threading rules); this object is the face the handler holds, the
 /// completion source of a read that waits, and the connection's lock for the rare cross-thread path.
 /// </summary>
-internal sealed class DuplexInput(ReactorConnection connection) : PipeReader, IValueTaskSource<ReadResult>
+internal sealed class DuplexInput(DuplexConnection connection) : PipeReader, IValueTaskSource<ReadResult>
 {
     // Continuations run where the read completes: inline on the loop, which is the point (no thread hop).
     private ManualResetValueTaskSourceCore<ReadResult> _core = new() { RunContinuationsAsynchronously = false };

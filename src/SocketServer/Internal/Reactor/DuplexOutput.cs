@@ -4,11 +4,11 @@ using System.Threading.Tasks.Sources;
 namespace SocketServer.Internal.Reactor;
 
 /// <summary>
-/// A <see cref="ReactorConnection"/>'s <see cref="PipeWriter"/>: the handler writes into the connection's blocks,
+/// A <see cref="DuplexConnection"/>'s <see cref="PipeWriter"/>: the handler writes into the connection's blocks,
 /// which the loop sends from directly. The state is the connection's (see its threading rules); this object is the
 /// face the handler holds and the completion source of a flush that waits (back-pressure).
 /// </summary>
-internal sealed class DuplexOutput(ReactorConnection connection) : PipeWriter, IValueTaskSource<FlushResult>
+internal sealed class DuplexOutput(DuplexConnection connection) : PipeWriter, IValueTaskSource<FlushResult>
 {
     private ManualResetValueTaskSourceCore<FlushResult> _core = new() { RunContinuationsAsynchronously = false };
 

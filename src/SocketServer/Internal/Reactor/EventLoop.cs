@@ -15,7 +15,7 @@ namespace SocketServer.Internal.Reactor;
 /// by its old generation and dropped. Registering and unregistering may happen on any thread (a short lock); events,
 /// posted work and end-of-batch work run on the loop's thread only.
 /// </remarks>
-internal sealed unsafe class EventLoop : IDisposable
+internal sealed unsafe class EventLoop : IConnectionLoop, IDisposable
 {
     private const int MaxEventsPerWait = 256;
     private const ulong WakeData = ulong.MaxValue;
@@ -83,7 +83,7 @@ internal sealed unsafe class EventLoop : IDisposable
     /// rented them (without an atomic operation on its thread), and a loop's steady state does not depend on what
     /// other loops (or other servers in the process) hold.
     /// </summary>
-    internal PinnedSegmentPool SegmentPool { get; } = new();
+    public PinnedSegmentPool SegmentPool { get; } = new();
 
     /// <summary>True on this loop's own thread.</summary>
     public bool IsOnLoopThread => Thread.CurrentThread == _thread;

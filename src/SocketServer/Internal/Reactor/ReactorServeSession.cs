@@ -15,7 +15,7 @@ namespace SocketServer.Internal.Reactor;
 /// connection (<c>accept4</c>, non-blocking) and each datagram goes to the server's request pipeline
 /// (<see cref="RequestPipeline"/>), whose <c>ProcessRequest</c> is the <see cref="AsyncDispatcher"/> while it runs.
 /// </summary>
-internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IProxyHeaderTransport
+internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSession, IReactorHandler, IProxyHeaderTransport
 {
     private readonly BaseServer _server;
     private readonly ServeRun _run;
@@ -336,7 +336,7 @@ internal sealed class ReactorServeSession : IServeSession, IReactorHandler, IPro
         RequestStop();
     }
 
-    private int LoopIndex(EventLoop loop)
+    private int LoopIndex(IConnectionLoop loop)
     {
         IReadOnlyList<EventLoop> loops = _group.Loops;
         for (int i = 0; i < loops.Count; i++)

@@ -9,24 +9,38 @@ using SocketServer.Internal.Reactor;
 namespace SocketServer.Internal.Reactor;
 
 /// <summary>
-/// An accepted connection served by an <see cref="AsyncStreamRequestHandler"/> on the reactor. When the handler
+/// An accepted connection served by an <see cref="AsyncStreamRequestHandler"/> on a loop, epoll's or io_uring's. When the handler
 /// completed (its exception reported by <see cref="BaseServer.HandleError"/>) and its output was sent, the server's
 /// <c>ShutdownRequest</c> shuts the socket down and closes it, as after a synchronous handler. STARTTLS moves the
 /// socket off the loop to a <see cref="PortableConnection"/> (see <see cref="PrepareStartTlsAsync"/>), which then
 /// owns the request and closes it instead.
 /// </summary>
-internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnection
+internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnection
 {
-    private readonly ReactorServeSession _session;
+    private readonly IStreamConnectionSession _session;
     private readonly Socket _socket;
     private readonly EndPoint? _clientAddress;
     private Exception? _handlerFailure;
     private bool _handlerDone;
     private bool _closed;
+    private bool _closeWhenFinished;
     private ReactorTlsHandoff? _handoff;
+    private ReactorTlsHandoff? _handoffAwaitingReceive;
 
-    /// <summary>Creates the connection for an accepted, non-blocking socket; <see cref="ReactorConnection.Start"/> registers it.</summary>
-    public ServerStreamConnection(ReactorServeSession session, EventLoop loop, Socket socket, EndPoint? clientAddress)
+    /// <summary>Creates the connection for an accepted, non-blocking socket on an epoll loop; <see cref="DuplexConnection.Start"/> registers it.</summary>
+    public ServerStreamConnection(IStreamConnectionSession session, EventLoop loop, Socket socket, EndPoint? clientAddress)
+        : base(loop, (int)socket.Handle)
+    {
+        _session = session;
+        _socket = socket;
+        _clientAddress = clientAddress;
+        Limits = session.FindLimits(socket);
+        // Every accepted stream connection has limits state (the async dispatcher tracks them all); it carries the totals.
+        Traffic = Limits?.Traffic;
+    }
+
+    /// <summary>Creates the connection for an accepted, non-blocking socket on an io_uring loop; <see cref="DuplexConnection.Start"/> arms its receive.</summary>
+    public ServerStreamConnection(IStreamConnectionSession session, IoUring.IoUringLoop loop, Socket socket, EndPoint? clientAddress)
         : base(loop, (int)socket.Handle)
     {
         _session = session;
@@ -91,11 +105,21 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
         Output.Complete();
     }
 
-    /// <summary>Ends the connection because the server stops. Loop thread.</summary>
+    /// <summary>
+    /// Ends the connection because the server stops: closed once its output finished (at once on epoll; on io_uring
+    /// when the last send completes). Loop thread.
+    /// </summary>
     public void Stop()
     {
         Abort();
-        Close();
+        if (IsOutputFinished)
+        {
+            Close();
+        }
+        else
+        {
+            _closeWhenFinished = true;
+        }
     }
 
     /// <inheritdoc/>
@@ -107,7 +131,15 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
             // Stop() is only called once the session is stopping, so that flag says it for this connection too.
             if (error is null && !_session.IsStopping)
             {
-                MoveOffLoop(handoff);
+                if (StopReceiving())
+                {
+                    MoveOffLoop(handoff);
+                }
+                else
+                {
+                    // The socket may change hands only once the kernel no longer receives for us (io_uring).
+                    _handoffAwaitingReceive = handoff;
+                }
             }
             else
             {
@@ -117,9 +149,19 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
             return;
         }
 
-        if (_handlerDone)
+        if (_handlerDone || _closeWhenFinished)
         {
             Close();
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void OnReceiveStopped()
+    {
+        if (_handoffAwaitingReceive is { } handoff)
+        {
+            _handoffAwaitingReceive = null;
+            MoveOffLoop(handoff);
         }
     }
 
@@ -179,6 +221,12 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
     /// </summary>
     private void MoveOffLoop(ReactorTlsHandoff handoff)
     {
+        if (_closed)
+        {
+            handoff.Fail(new IOException("StartTlsAsync: the connection was closed before TLS could start."));
+            return;
+        }
+
         // Everything that can fail comes first, while the connection is still the loop's to close.
         byte[] rest;
         PortableConnection portable;
@@ -194,6 +242,11 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
         catch (Exception e) when (e is IOException || SocketErrors.IsSocketLevel(e))
         {
             handoff.Fail(e);
+            if (_handlerDone || _closeWhenFinished)
+            {
+                Close();
+            }
+
             return;
         }
 
@@ -213,6 +266,13 @@ internal sealed class ServerStreamConnection : ReactorConnection, IAsyncConnecti
         }
 
         _closed = true;
+        if (_handoffAwaitingReceive is { } handoff)
+        {
+            // Stopping while io_uring's receive was ending for a STARTTLS move: the move will not happen.
+            _handoffAwaitingReceive = null;
+            handoff.Fail(new IOException("StartTlsAsync: the server stopped before TLS could start."));
+        }
+
         // Unregistered before the descriptor closes: once closed, its number may be reused by the next accept.
         Detach();
         _session.ConnectionClosed(this);

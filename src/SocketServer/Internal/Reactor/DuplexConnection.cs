@@ -1,16 +1,23 @@
 using System.IO.Pipelines;
 using SocketServer.Internal.Diagnostics;
+using SocketServer.Internal.IoUring;
 
 namespace SocketServer.Internal.Reactor;
 
 /// <summary>
-/// A connected stream socket (TCP or Unix) driven by one <see cref="EventLoop"/>, and the handler's duplex pipe over
-/// it: <see cref="Input"/> hands the handler the pooled blocks the loop received into (<c>readv</c>, no copy),
-/// <see cref="Output"/> gives it blocks to write into, which the loop sends from (<c>send</c>/<c>writev</c>, no
-/// copy), once the read that ran the handler returns or at the end of the loop's batch. Usable for accepted and for
-/// connected (client) sockets alike; the descriptor stays the caller's to close, after <see cref="Detach"/>.
+/// A connected stream socket (TCP or Unix) driven by one event loop, epoll's <see cref="EventLoop"/> or an
+/// <see cref="IoUringLoop"/>, and the handler's duplex pipe over it: <see cref="Input"/> hands the handler the pooled
+/// blocks the connection received into, <see cref="Output"/> gives it blocks to write into, which the connection sends
+/// from (no copy), once the read that ran the handler returns or at the end of the loop's batch. Usable for accepted
+/// and for connected (client) sockets alike; the descriptor stays the caller's to close, after <see cref="Detach"/>.
 /// </summary>
 /// <remarks>
+/// <para><b>Transports.</b> How bytes move is the only thing the two loops do differently, each in a file of its own:
+/// epoll (<c>DuplexConnection.Epoll.cs</c>: readiness; <c>readv</c> into fresh blocks when readable, <c>send</c>/<c>writev</c>
+/// until EAGAIN, then EPOLLOUT) and io_uring (<c>DuplexConnection.IoUring.cs</c>: completions; a multishot receive
+/// into the ring's provided buffers, copied into the connection's blocks, and one <c>send</c>/<c>sendmsg</c> in flight
+/// at a time from the send queue's blocks). The blocks, back-pressure, threading rules and the handler's pipes below
+/// are this class's, once, for both.</para>
 /// <para><b>Threading.</b> The state belongs to the loop's thread, and a handler that runs there (its code after an
 /// <c>await</c> on <see cref="Input"/> or on a waiting flush always does) uses it with no lock and no atomic
 /// operation. A handler may also continue on another thread (it awaited something else); then:</para>
@@ -31,11 +38,12 @@ namespace SocketServer.Internal.Reactor;
 /// the reader gives a block back as soon as everything in it is consumed, the sender once it is sent.</para>
 /// <para><b>Back-pressure</b> both ways: when the handler does not consume its input, the connection stops reading
 /// past <see cref="InputPauseThreshold"/> unconsumed bytes until it consumes down to half of it (as a pipe's pause
-/// threshold: also while it waits having examined everything, so what a connection buffers stays bounded); when the peer does not read, writes stop at EAGAIN, the connection waits for EPOLLOUT,
+/// threshold: also while it waits having examined everything, so what a connection buffers stays bounded); when the
+/// peer does not read, the socket's sends wait (epoll: EAGAIN, then EPOLLOUT; io_uring: the send stays in flight),
 /// and a flush waits while <see cref="OutputPauseThreshold"/> bytes (or <see cref="OutputPauseBlocks"/> blocks) are
 /// unsent, until they fall below half of that.</para>
 /// </remarks>
-internal partial class ReactorConnection : IReactorHandler, IReactorWork
+internal partial class DuplexConnection : IReactorHandler, IIoUringHandler, IReactorWork
 {
     // Requests from other threads, taken by Execute on the loop (posted once per batch of requests).
     private const int ResumeReadRequest = 1;
@@ -43,10 +51,13 @@ internal partial class ReactorConnection : IReactorHandler, IReactorWork
     private const int SendRequest = 4;
     private const int FlushWaitRequest = 8;
     private const int FlushCheckRequest = 16;
+    private const int StartRequest = 32;
 
     private readonly DuplexInput _input;
     private readonly DuplexOutput _output;
     private readonly PinnedSegmentPool _pool;
+    private readonly EventLoop? _epoll;
+    private readonly IoUringLoop? _ring;
     private CancellationTokenSource? _closedSource;
     private long _registration;
     private bool _registered;
@@ -55,8 +66,15 @@ internal partial class ReactorConnection : IReactorHandler, IReactorWork
     private int _requests;
     private int _aborted;
 
-    /// <summary>Creates the connection for <paramref name="fd"/>, which must be non-blocking; <see cref="Start"/> registers it.</summary>
-    public ReactorConnection(EventLoop loop, int fd)
+    /// <summary>Creates the connection for <paramref name="fd"/> on an epoll loop; the descriptor must be non-blocking. <see cref="Start"/> registers it.</summary>
+    public DuplexConnection(EventLoop loop, int fd)
+        : this((IConnectionLoop)loop, fd) => _epoll = loop;
+
+    /// <summary>Creates the connection for <paramref name="fd"/> on an io_uring loop; the descriptor must be non-blocking. <see cref="Start"/> arms its receive.</summary>
+    public DuplexConnection(IoUringLoop loop, int fd)
+        : this((IConnectionLoop)loop, fd) => _ring = loop;
+
+    private DuplexConnection(IConnectionLoop loop, int fd)
     {
         ArgumentNullException.ThrowIfNull(loop);
         Loop = loop;
@@ -67,7 +85,7 @@ internal partial class ReactorConnection : IReactorHandler, IReactorWork
     }
 
     /// <summary>The loop this connection belongs to.</summary>
-    public EventLoop Loop { get; }
+    public IConnectionLoop Loop { get; }
 
     /// <summary>The socket's descriptor.</summary>
     public int Fd { get; }
@@ -107,30 +125,53 @@ internal partial class ReactorConnection : IReactorHandler, IReactorWork
     /// </summary>
     public TrafficTotals? Traffic { get; init; }
 
-    /// <summary>Registers the descriptor with the loop (reading starts with the first event). Any thread.</summary>
+    /// <summary>
+    /// Starts the connection: epoll registers the descriptor (reading starts with the first event), io_uring arms the
+    /// receive on the loop's thread (posted there when called from another). Any thread.
+    /// </summary>
     public void Start()
     {
-        _registration = Loop.Register(
-            Fd,
-            ReactorNative.EpollIn | ReactorNative.EpollOut | ReactorNative.EpollRdHup,
-            this);
-        _registered = true;
+        if (_ring is null)
+        {
+            StartEpoll();
+        }
+        else if (_ring.IsOnLoopThread)
+        {
+            StartIoUring();
+        }
+        else
+        {
+            Request(StartRequest);
+        }
     }
 
-    /// <summary>Removes the registration, before the descriptor is closed. Loop thread.</summary>
+    /// <summary>
+    /// Ends the registration, before the descriptor is closed: no event or completion reaches the connection after
+    /// this (io_uring cancels its receive; the kernel lets go of the file when that completes). Loop thread.
+    /// </summary>
     public void Detach()
     {
-        if (_registered)
+        if (!_registered)
         {
-            _registered = false;
-            Loop.Unregister(_registration, Fd);
+            return;
+        }
+
+        _registered = false;
+        if (_ring is null)
+        {
+            _epoll!.Unregister(_registration, Fd);
+        }
+        else
+        {
+            DetachIoUring();
         }
     }
 
     /// <summary>
     /// Ends the connection from the server's side (stopping): <see cref="ConnectionClosed"/> is cancelled, the
     /// application sees the end of <see cref="Input"/>, what it writes in reaction is sent once if the socket takes
-    /// it, and the output is finished. Loop thread.
+    /// it, and the output is finished: at once on epoll; on io_uring when the last send completes (a send waiting
+    /// for a peer that does not read is cancelled), so check <see cref="IsOutputFinished"/>. Loop thread.
     /// </summary>
     public void Abort()
     {
@@ -141,24 +182,9 @@ internal partial class ReactorConnection : IReactorHandler, IReactorWork
 
         CancelClosedToken();
         EndInput(null);
+        _finalSends = true;
         SendPending();
         FinishOutput(null);
-    }
-
-    /// <inheritdoc/>
-    public void OnEvents(uint events)
-    {
-        if ((events & (ReactorNative.EpollIn | ReactorNative.EpollRdHup | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0 && !_readPaused)
-        {
-            // When the peer's FIN came with this edge, no later edge will announce it: read up to the end.
-            ReadAndSend(untilEmpty: (events & (ReactorNative.EpollRdHup | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0);
-        }
-
-        if ((events & (ReactorNative.EpollOut | ReactorNative.EpollHup | ReactorNative.EpollErr)) != 0 && _waitingWritable)
-        {
-            _waitingWritable = false;
-            SendPending();
-        }
     }
 
     /// <inheritdoc/>
@@ -166,6 +192,11 @@ internal partial class ReactorConnection : IReactorHandler, IReactorWork
     public void Execute()
     {
         int requests = Volatile.Read(ref _requests) == 0 ? 0 : Interlocked.Exchange(ref _requests, 0);
+        if ((requests & StartRequest) != 0)
+        {
+            StartIoUring();
+        }
+
         if ((requests & ReadCheckRequest) != 0)
         {
             CheckParkedRead();
@@ -181,7 +212,8 @@ internal partial class ReactorConnection : IReactorHandler, IReactorWork
             _sendScheduled = false;
             if (_waitingWritable)
             {
-                // The socket is full: take what other threads flushed, to count it, and wait for EPOLLOUT.
+                // A send waits (epoll: for EPOLLOUT; io_uring: its completion): take what other threads flushed, to
+                // count it, and let that event go on.
                 TakeInbox();
             }
             else
@@ -216,39 +248,39 @@ internal partial class ReactorConnection : IReactorHandler, IReactorWork
     {
     }
 
-    /// <summary>Everything flushed so far was sent (or output finished). Loop thread; must not allocate.</summary>
+    /// <summary>The socket took everything the last send attempted (or output finished): nothing is stuck. Loop thread; must not allocate.</summary>
     protected virtual void OnSendCaughtUp()
     {
     }
 
-    /// <summary>
-    /// Reads what arrived (running the application inline) and then sends at once whatever the application flushed
-    /// meanwhile: every reply to one read leaves in one system call, and it leaves now rather than at the end of the
-    /// loop's batch, where it would wait behind the reads of every other connection of the batch while its client
-    /// sits idle. Flushes from anywhere else (another connection's handler, a timer, another thread) still go to the
-    /// end of the batch.
-    /// </summary>
-    private void ReadAndSend(bool untilEmpty)
+    /// <summary>A receive stop asked for by <see cref="StopReceiving"/> that could not end at once has ended. Loop thread.</summary>
+    protected virtual void OnReceiveStopped()
     {
-        _reading = true;
-        try
-        {
-            ReadAvailable(untilEmpty);
-        }
-        catch
-        {
-            _reading = false;
-            if (_sendScheduled)
-            {
-                // What the handler flushed before the failure still leaves, at the end of the batch.
-                Loop.RunAtEndOfBatch(this);
-            }
+    }
 
-            throw;
-        }
+    /// <summary>
+    /// Stops receiving for good (the socket is about to change hands): true when nothing can arrive any more; false
+    /// when a receive in flight must end first (io_uring), which <see cref="OnReceiveStopped"/> then says. Loop thread.
+    /// </summary>
+    protected bool StopReceiving()
+    {
+        _readStopped = true;
+        return _ring is null || StopIoUringReceive();
+    }
 
+    /// <summary>
+    /// The application runs inline in what the transport received (its continuation after a read): then whatever it
+    /// flushed meanwhile leaves at once, so every reply to one read goes in one send, now rather than at the end of
+    /// the loop's batch, where it would wait behind the reads of every other connection of the batch while its
+    /// client sits idle. Flushes from anywhere else (another connection's handler, a timer, another thread) still go
+    /// to the end of the batch.
+    /// </summary>
+    private void BeginInlineRun() => _reading = true;
+
+    /// <summary>The inline run returned: send what it flushed (unless a send already waits, which takes it along).</summary>
+    private void EndInlineRun()
+    {
         _reading = false;
-
         if (_sendScheduled)
         {
             _sendScheduled = false;
@@ -256,6 +288,45 @@ internal partial class ReactorConnection : IReactorHandler, IReactorWork
             {
                 SendPending();
             }
+        }
+    }
+
+    /// <summary>The inline run failed: what the handler flushed before the failure still leaves, at the end of the batch.</summary>
+    private void AbandonInlineRun()
+    {
+        _reading = false;
+        if (_sendScheduled)
+        {
+            Loop.RunAtEndOfBatch(this);
+        }
+    }
+
+    /// <summary>Resumes reading after a pause, once the application consumed enough. Loop thread.</summary>
+    private void ResumeReading()
+    {
+        bool resumed;
+        lock (_input)
+        {
+            resumed = _readPaused && _received - _consumed < InputPauseThreshold / 2;
+            if (resumed)
+            {
+                _readPaused = false;
+            }
+        }
+
+        if (!resumed)
+        {
+            return;
+        }
+
+        if (_ring is null)
+        {
+            // Whatever arrived while paused raised its edge then: read until EAGAIN.
+            ReadAndSend(untilEmpty: true);
+        }
+        else
+        {
+            ResumeIoUringReceive();
         }
     }
 

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace SocketServer.Internal.Reactor;
 
 /// <summary>The output half: the handler writes into blocks through <see cref="DuplexOutput"/>; the loop sends from them.</summary>
-internal partial class ReactorConnection
+internal partial class DuplexConnection
 {
     /// <summary>Bytes waiting to be sent at which the application's flush waits.</summary>
     public const long OutputPauseThreshold = 64 * 1024;
@@ -31,6 +31,9 @@ internal partial class ReactorConnection
     private bool _outputFinished;
     private bool _waitingWritable;
 
+    // Stopping: sends go out only if the socket takes them at once (io_uring: MSG_DONTWAIT; epoll tries once anyway).
+    private bool _finalSends;
+
     // What handlers on other threads flushed, for the loop to take: under the lock.
     private DuplexSegment? _inboxHead;
     private DuplexSegment? _inboxTail;
@@ -51,7 +54,7 @@ internal partial class ReactorConnection
     /// <summary>True while a flush waits for the sends to catch up (back-pressure). Loop thread.</summary>
     internal bool IsFlushWaiting => _flushParked;
 
-    /// <summary>True while the socket is full and the connection waits for EPOLLOUT. Loop thread.</summary>
+    /// <summary>True while a send waits: epoll for EPOLLOUT (the socket is full), io_uring for the send in flight. Loop thread.</summary>
     internal bool IsSendBlocked => _waitingWritable;
 
     /// <summary>True when the connection holds no output block (tests; the loop's thread or a quiet connection).</summary>
@@ -384,69 +387,11 @@ internal partial class ReactorConnection
                 continue;
             }
 
-            nint written = SendOnce(out long attempted);
-            if (written < 0)
+            if (!(_ring is null ? TrySendEpoll() : SubmitIoUringSend()))
             {
-                int errno = Marshal.GetLastSystemError();
-                if (errno == ReactorNative.EAgain)
-                {
-                    _waitingWritable = true;
-                    OnSendWaiting(_unsentBytes, progressed: false);
-                    return;
-                }
-
-                if (errno == ReactorNative.EIntr)
-                {
-                    continue;
-                }
-
-                CancelClosedToken();
-                FinishOutput(ReactorErrors.IOException("send", errno));
                 return;
             }
-
-            Traffic?.Sent(written);
-            ConsumeSent(written);
-            if (written < attempted)
-            {
-                // The socket's buffer is full; EPOLLOUT (edge) says when it has room.
-                _waitingWritable = true;
-                OnSendWaiting(_unsentBytes, progressed: written > 0);
-                ReleaseParkedFlush();
-                return;
-            }
-
-            ReleaseParkedFlush();
         }
-    }
-
-    private unsafe nint SendOnce(out long attempted)
-    {
-        DuplexSegment head = _sendHead!;
-        if (head.NextSegment is null)
-        {
-            attempted = head.End - head.Start;
-            return ReactorNative.Send(Fd, head.Address + head.Start, (nuint)attempted, ReactorNative.MsgNoSignal);
-        }
-
-        ReactorNative.IoVector* vectors = Loop.IoVectors;
-        int count = 0;
-        attempted = 0;
-        for (DuplexSegment? block = head; block is not null && count < ReactorNative.MaxIoVectors; block = block.NextSegment)
-        {
-            int length = block.End - block.Start;
-            if (length == 0)
-            {
-                continue;
-            }
-
-            vectors[count].Base = block.Address + block.Start;
-            vectors[count].Length = (nuint)length;
-            attempted += length;
-            count++;
-        }
-
-        return ReactorNative.WriteV(Fd, vectors, count);
     }
 
     /// <summary>Drops what was sent from the queue; sent blocks go back to the pool. Loop thread.</summary>
@@ -485,7 +430,7 @@ internal partial class ReactorConnection
         _flushToken = cancellationToken;
         if (cancellationToken.CanBeCanceled)
         {
-            _flushRegistration = cancellationToken.UnsafeRegister(static state => ((ReactorConnection)state!).OnFlushTokenCanceled(), this);
+            _flushRegistration = cancellationToken.UnsafeRegister(static state => ((DuplexConnection)state!).OnFlushTokenCanceled(), this);
         }
     }
 
@@ -558,6 +503,14 @@ internal partial class ReactorConnection
     {
         if (_outputFinished)
         {
+            return;
+        }
+
+        if (_ring is not null && _waitingWritable)
+        {
+            // io_uring: the kernel still reads the queue's blocks for the send in flight. Cancelled, unless it is a
+            // final send (it does not wait, so it completes at once); its completion finishes the output.
+            DeferFinishUntilSent(error);
             return;
         }
 

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace SocketServer.Internal.Reactor;
 
 /// <summary>The input half: the loop reads into the connection's blocks; the handler reads them through <see cref="DuplexInput"/>.</summary>
-internal partial class ReactorConnection
+internal partial class DuplexConnection
 {
     /// <summary>Bytes received and not consumed at which reading stops (unless the handler waits for more).</summary>
     public const long InputPauseThreshold = 64 * 1024;
@@ -87,7 +87,7 @@ internal partial class ReactorConnection
             _readToken = cancellationToken;
             if (cancellationToken.CanBeCanceled)
             {
-                _readRegistration = cancellationToken.UnsafeRegister(static state => ((ReactorConnection)state!).OnReadTokenCanceled(), this);
+                _readRegistration = cancellationToken.UnsafeRegister(static state => ((DuplexConnection)state!).OnReadTokenCanceled(), this);
             }
 
             if (onLoop)
@@ -158,6 +158,11 @@ internal partial class ReactorConnection
     private void EndInput(Exception? error)
     {
         _readStopped = true;
+        if (_ring is not null)
+        {
+            CancelIoUringReceive();
+        }
+
         if (_inputEnded)
         {
             return;
@@ -180,163 +185,83 @@ internal partial class ReactorConnection
         DeliverParked();
     }
 
-    private unsafe void ReadAvailable(bool untilEmpty)
+    /// <summary>
+    /// Copies what the transport received (io_uring: a provided buffer, which goes back to the ring after this) into
+    /// the free end of the last block and fresh blocks; the handler's parked read completes with it, inline. Loop thread.
+    /// </summary>
+    private unsafe void AppendReceived(byte* data, int length)
     {
-        while (!_readStopped && !_readPaused)
+        // Parked: the handler waits for this read and touches nothing. Not parked: it may run on another thread.
+        bool shared = !Volatile.Read(ref _readParked);
+        if (shared)
         {
-            // Parked: the handler waits for this read and touches nothing. Not parked: it may run on another thread.
-            bool shared = !Volatile.Read(ref _readParked);
-            nint read;
-            int attempted;
-            int errno = 0;
+            Monitor.Enter(_input);
+        }
+
+        try
+        {
+            if (_readerCompleted)
+            {
+                _readStopped = true;
+                return;
+            }
+
+            var source = new ReadOnlySpan<byte>(data, length);
+            if (_readTail is { Free: > 0 } tail)
+            {
+                int taken = Math.Min(length, tail.Free);
+                source[..taken].CopyTo(tail.FreeSpan);
+                tail.End += taken;
+                source = source[taken..];
+            }
+
+            while (!source.IsEmpty)
+            {
+                DuplexSegment block = _pool.Rent(onLoop: true);
+                int taken = Math.Min(source.Length, block.Capacity);
+                source[..taken].CopyTo(block.FreeSpan);
+                block.End = taken;
+                source = source[taken..];
+                LinkReceived(block);
+            }
+
+            _received += length;
+        }
+        finally
+        {
             if (shared)
             {
-                Monitor.Enter(_input);
-            }
-
-            try
-            {
-                if (_readerCompleted)
-                {
-                    _readStopped = true;
-                    return;
-                }
-
-                read = ReceiveIntoBlocks(out attempted);
-                if (read < 0)
-                {
-                    errno = Marshal.GetLastSystemError();
-                }
-            }
-            finally
-            {
-                if (shared)
-                {
-                    Monitor.Exit(_input);
-                }
-            }
-
-            if (read > 0)
-            {
-                Traffic?.Received(read);
-                // The next read asks for a block more than this one needed (all it may take after a full one):
-                // a reply-sized read rents two blocks, a burst of pipelined requests is taken in one call.
-                _readBlocks = read == attempted ? MaxReadBlocks : Math.Clamp((int)(read / DuplexSegment.BlockSize) + MinReadBlocks, MinReadBlocks, MaxReadBlocks);
-                if (Volatile.Read(ref _readParked))
-                {
-                    // The handler's continuation runs here, inline (it may write, finish, even abort us).
-                    DeliverParked();
-                }
-
-                PauseIfUnconsumed();
-
-                if (read < attempted && !untilEmpty)
-                {
-                    // A short read emptied the socket; the next arrival raises a new edge.
-                    return;
-                }
-
-                continue;
-            }
-
-            if (read == 0)
-            {
-                EndInput(null);
-                return;
-            }
-
-            if (errno == ReactorNative.EAgain)
-            {
-                return;
-            }
-
-            if (errno != ReactorNative.EIntr)
-            {
-                CancelClosedToken();
-                EndInput(ReactorErrors.IOException("read", errno));
-                return;
+                Monitor.Exit(_input);
             }
         }
+
+        Traffic?.Received(length);
+        if (Volatile.Read(ref _readParked))
+        {
+            // The handler's continuation runs here, inline (it may write, finish, even abort us).
+            DeliverParked();
+        }
+
+        PauseIfUnconsumed();
     }
 
-    /// <summary>
-    /// One <c>readv</c> into the free end of the last block and fresh blocks from the loop's pool; the fresh blocks
-    /// that received nothing go straight back. Loop thread, the input the loop's (parked) or under the lock.
-    /// </summary>
-    private unsafe nint ReceiveIntoBlocks(out int attempted)
+    /// <summary>Appends a block that received bytes to the input (every block before it is full). Loop thread, the input the loop's or under the lock.</summary>
+    private void LinkReceived(DuplexSegment block)
     {
-        ReactorNative.IoVector* vectors = Loop.IoVectors;
-        DuplexSegment?[] fresh = Loop.ReadBlocks;
-        int count = 0;
-        attempted = 0;
-        DuplexSegment? tail = _readTail;
-        int tailFree = tail?.Free ?? 0;
-        if (tailFree > 0)
+        if (_readTail is { } last)
         {
-            vectors[0].Base = tail!.Address + tail.End;
-            vectors[0].Length = (nuint)tailFree;
-            attempted = tailFree;
-            count = 1;
+            // Every block but the last is full: the sequence's positions count whole blocks.
+            block.SetRunningIndex(last.RunningIndex + last.End);
+            last.SetNext(block);
+        }
+        else
+        {
+            block.SetRunningIndex(_received);
+            _readHead = block;
+            _readHeadIndex = 0;
         }
 
-        int blocks = _readBlocks;
-        for (int i = 0; i < blocks; i++)
-        {
-            DuplexSegment block = _pool.Rent(onLoop: true);
-            fresh[i] = block;
-            vectors[count].Base = block.Address;
-            vectors[count].Length = (nuint)block.Capacity;
-            attempted += block.Capacity;
-            count++;
-        }
-
-        nint read = ReactorNative.ReadV(Fd, vectors, count);
-        int errno = Marshal.GetLastSystemError();
-        int used = 0;
-        if (read > 0)
-        {
-            long remaining = read;
-            if (tailFree > 0)
-            {
-                int taken = (int)Math.Min(remaining, tailFree);
-                tail!.End += taken;
-                remaining -= taken;
-            }
-
-            while (remaining > 0)
-            {
-                DuplexSegment block = fresh[used]!;
-                fresh[used++] = null;
-                int taken = (int)Math.Min(remaining, block.Capacity);
-                block.End = taken;
-                remaining -= taken;
-                if (_readTail is { } last)
-                {
-                    // Every block but the last is full: the sequence's positions count whole blocks.
-                    block.SetRunningIndex(last.RunningIndex + last.End);
-                    last.SetNext(block);
-                }
-                else
-                {
-                    block.SetRunningIndex(_received);
-                    _readHead = block;
-                    _readHeadIndex = 0;
-                }
-
-                _readTail = block;
-            }
-
-            _received += read;
-        }
-
-        for (int i = used; i < blocks; i++)
-        {
-            _pool.Return(fresh[i]!, onLoop: true);
-            fresh[i] = null;
-        }
-
-        Marshal.SetLastSystemError(errno);
-        return read;
+        _readTail = block;
     }
 
     /// <summary>
@@ -363,25 +288,6 @@ internal partial class ReactorConnection
             {
                 _readPaused = true;
             }
-        }
-    }
-
-    private void ResumeReading()
-    {
-        bool resumed;
-        lock (_input)
-        {
-            resumed = _readPaused && _received - _consumed < InputPauseThreshold / 2;
-            if (resumed)
-            {
-                _readPaused = false;
-            }
-        }
-
-        if (resumed)
-        {
-            // Whatever arrived while paused raised its edge then: read until EAGAIN.
-            ReadAndSend(untilEmpty: true);
         }
     }
 
