@@ -157,6 +157,13 @@ internal partial class DuplexConnection
         }
 
         DetachStaged(out DuplexSegment? head, out DuplexSegment? tail, out long bytes);
+        if (bytes == 0)
+        {
+            ReturnChain(head, onLoop: false);
+            head = null;
+            tail = null;
+        }
+
         lock (_input)
         {
             AppendToInbox(head, tail, bytes);
@@ -205,6 +212,13 @@ internal partial class DuplexConnection
         }
 
         DetachStaged(out DuplexSegment? head, out DuplexSegment? tail, out long bytes);
+        if (bytes == 0)
+        {
+            // Memory asked for and nothing written (a write of an empty span does that): nothing to send.
+            ReturnChain(head, onLoop);
+            return;
+        }
+
         if (onLoop)
         {
             TakeInboxIfPending();
@@ -526,12 +540,12 @@ internal partial class DuplexConnection
         OnOutputFinished(error);
     }
 
-    private void ReturnChain(DuplexSegment? head)
+    private void ReturnChain(DuplexSegment? head, bool onLoop = true)
     {
         while (head is not null)
         {
             DuplexSegment? next = head.NextSegment;
-            _pool.Return(head, onLoop: true);
+            _pool.Return(head, onLoop);
             head = next;
         }
     }
