@@ -158,18 +158,32 @@ public sealed class DuplexConnectionTests
         });
 
         await waiting.Task.WaitAsync(TestTimeouts.Long, Token);
-        await Task.WhenAll(writing, ReadAllAsync()).WaitAsync(TestTimeouts.Long, Token);
+        Task<long> reading = ReadToEndAsync();
+        await writing.WaitAsync(TestTimeouts.Long, Token);
 
-        async Task ReadAllAsync()
+        // The flush went on once the reader drained enough; the rest is sent after it. The end of the stream (output
+        // completed, everything sent, then the socket shut down) tells the reader it has it all: whether the writer
+        // had finished when the last bytes arrived is a race the reader must not depend on.
+        await pair.OnLoopAsync(() =>
+        {
+            pair.Server.Output.Complete();
+            return Task.FromResult(0);
+        });
+        Eventually.True(() => pair.Server.IsOutputFinished, "everything written was sent");
+        pair.ShutdownServerSend();
+        Assert.Equal(written, await reading.WaitAsync(TestTimeouts.Long, Token));
+
+        async Task<long> ReadToEndAsync()
         {
             long received = 0;
             byte[] buffer = new byte[64 * 1024];
-            while (!writing.IsCompleted || received < Volatile.Read(ref written))
+            int read;
+            while ((read = await pair.Client.ReceiveAsync(buffer, Token)) > 0)
             {
-                int read = await pair.Client.ReceiveAsync(buffer, Token);
-                Assert.NotEqual(0, read);
                 received += read;
             }
+
+            return received;
         }
     }
 
@@ -514,6 +528,9 @@ public sealed class DuplexConnectionTests
         public Socket Client { get; }
 
         public DuplexConnection Server { get; }
+
+        /// <summary>Ends the accepted socket's sending (the client reads the end of the stream).</summary>
+        public void ShutdownServerSend() => _accepted.Shutdown(SocketShutdown.Send);
 
         public static async Task<Pair> OpenAsync(string transport)
         {

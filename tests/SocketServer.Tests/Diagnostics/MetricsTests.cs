@@ -175,7 +175,10 @@ public sealed class MetricsTests : IDisposable
     [Fact]
     public void TheRequestPathsRecordingMethodsRecordWithTheServersTags()
     {
-        using var server = new TcpServer(new IPEndPoint(IPAddress.Loopback, 0), DiagnosticHandlers.LineEcho) { MeterFactory = _meters };
+        // The simulated accept failure below is logged: into the capture, not onto the test process's standard error
+        // (where it would read as a real "Too many open files" beside whichever test fails next).
+        using var log = new LogCapture();
+        using var server = new TcpServer(new IPEndPoint(IPAddress.Loopback, 0), DiagnosticHandlers.LineEcho) { MeterFactory = _meters, LoggerFactory = log.Factory };
         using var active = Collector<long>(server, "socketserver.active_connections");
         using var duration = new MetricCollector<double>(server.Diagnostics.Metrics.Meter, "socketserver.connection.duration");
         using var errors = Collector<long>(server, "socketserver.handler.errors");
@@ -197,6 +200,7 @@ public sealed class MetricsTests : IDisposable
         diagnostics.AcceptPausedOutOfDescriptors(exhausted, TimeSpan.FromMilliseconds(5), failures: 1, log: true);
         diagnostics.AcceptPausedOutOfDescriptors(exhausted, TimeSpan.FromMilliseconds(10), failures: 2, log: false);
         Assert.Equal(SocketServerMetrics.DescriptorsPause, Assert.Single(paused.GetMeasurementSnapshot()).Tags["error.type"]);
+        Assert.Contains("accepting failed", log.Text, StringComparison.Ordinal);
     }
 
     [Fact]

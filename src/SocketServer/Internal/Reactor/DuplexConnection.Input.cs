@@ -168,18 +168,25 @@ internal partial class DuplexConnection
             return;
         }
 
-        bool parked = Volatile.Read(ref _readParked);
-        if (!parked)
+        if (!Volatile.Read(ref _readParked))
         {
-            Monitor.Enter(_input);
+            lock (_input)
+            {
+                _inputError = error;
+                _inputEnded = true;
+                // Read again under the lock: a handler off the loop may have parked while we waited for it, having
+                // checked for the end before we set it. Then nobody else will complete its read. (One that parks
+                // after this sees the end under the lock and does not park.)
+                if (!Volatile.Read(ref _readParked))
+                {
+                    return;
+                }
+            }
         }
-
-        _inputError = error;
-        _inputEnded = true;
-        if (!parked)
+        else
         {
-            Monitor.Exit(_input);
-            return;
+            _inputError = error;
+            _inputEnded = true;
         }
 
         DeliverParked();
