@@ -156,15 +156,17 @@ internal partial class DuplexConnection : IReactorHandler, IIoUringHandler, IRea
             return;
         }
 
-        _registered = false;
         if (_ring is null)
         {
             _epoll!.Unregister(_registration, Fd);
         }
         else
         {
+            // While still registered: the receive's cancellation goes out under this registration.
             DetachIoUring();
         }
+
+        _registered = false;
     }
 
     /// <summary>
