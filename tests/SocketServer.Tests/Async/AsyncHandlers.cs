@@ -24,6 +24,16 @@ internal sealed class AsyncLineEchoHandler : AsyncStreamRequestHandler
     }
 }
 
+/// <summary>Says "bye" and ends without reading: the server closes the connection.</summary>
+internal sealed class AsyncGoodbyeHandler : AsyncStreamRequestHandler
+{
+    protected override async ValueTask HandleAsync()
+    {
+        Output.Write("bye\n"u8);
+        await Output.FlushAsync();
+    }
+}
+
 /// <summary>Echoes each length-prefixed frame, prefix included.</summary>
 internal sealed class AsyncFrameEchoHandler : AsyncStreamRequestHandler
 {

@@ -152,6 +152,29 @@ public class ServeAsyncTests : IDisposable
     }
 
     [Fact]
+    public async Task AConnectionTheServerEndedIsClosedForGoodSoLateBytesAreRefused()
+    {
+        // The handler says goodbye without reading: the server shuts the socket down and closes it. Nothing of the
+        // connection may keep the socket alive in the kernel after that (io_uring's armed receive did, until the
+        // peer sent or closed): the client's late bytes then reach a closed socket, which answers with a reset, and
+        // a later send fails. Bounded in count and by the test's timeout; it fails by the timeout if no reset comes.
+        using TcpServer server = Create("127.0.0.1", static () => new AsyncGoodbyeHandler());
+        Task serving = server.ServeAsync(Token);
+        using Socket client = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+        Assert.Equal("bye\n"u8.ToArray(), await AsyncClients.ReceiveToEndAsync(client, Token));
+        SocketException refused = await Assert.ThrowsAsync<SocketException>(async () =>
+        {
+            for (int i = 0; i < 1_000_000; i++)
+            {
+                await client.SendAsync("late"u8.ToArray(), Token);
+            }
+        });
+        Assert.True(refused.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown, $"{refused.SocketErrorCode}");
+        server.Shutdown();
+        await serving.WaitAsync(Token);
+    }
+
+    [Fact]
     public async Task ClientResetMidMessageLeavesOthersServed()
     {
         using var server = new RecordingTcpServer(new IPEndPoint(IPAddress.Loopback, 0), static () => new AsyncLineEchoHandler());
