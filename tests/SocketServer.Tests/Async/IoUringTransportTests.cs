@@ -145,6 +145,58 @@ public sealed class IoUringTransportTests : IDisposable
         await serving.WaitAsync(Token);
     }
 
+    [Fact]
+    public async Task ABurstOfMoreFirstMessagesThanTheLoopHasReceiveBuffersIsServed()
+    {
+        // 3,000 clients connect and send their first line while the loop is held; then the loop lets go, and one
+        // batch accepts them all and arms their receives on sockets that already hold data: far more than the 256
+        // provided buffers (the rest end with ENOBUFS) and more receives than the 1,024-entry submission ring holds.
+        // The loop used to re-arm at once, flush the ring early, fail again on the still-empty buffer ring, and
+        // never leave the batch (an idle-connections benchmark of 10,000 clients served 256 of them).
+        TestTransports.SkipUnlessAvailable(AsyncTransport.IoUring);
+        const int Clients = 3000;
+        using var server = new TcpServer(new IPEndPoint(IPAddress.Loopback, 0), static () => new AsyncLineEchoHandler())
+        {
+            AsyncTransport = AsyncTransport.IoUring,
+            AsyncLoopCount = 1,
+            LoggerFactory = _log.Factory,
+        };
+        server.Limits.MaxConnections = null;
+        Task serving = server.ServeAsync(Token);
+        await AssertEchoesAsync(server);
+        var clients = new List<Socket>(Clients);
+        using var gate = new ManualResetEventSlim();
+        try
+        {
+            var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            server.IoUringSession!.Loops[0].Post(new HoldLoop(held, gate, Token));
+            await held.Task.WaitAsync(Token);
+            for (int i = 0; i < Clients; i++)
+            {
+                Socket client = await AsyncClients.ConnectAsync(server.ServerAddress!, Token);
+                clients.Add(client);
+                await client.SendAsync("hi\n"u8.ToArray(), Token);
+            }
+
+            gate.Set();
+            foreach (Socket client in clients)
+            {
+                Assert.Equal("hi\n"u8.ToArray(), await AsyncClients.ReceiveExactlyAsync(client, 3, Token));
+            }
+        }
+        finally
+        {
+            gate.Set();
+            foreach (Socket client in clients)
+            {
+                client.Dispose();
+            }
+        }
+
+        server.Shutdown();
+        await serving.WaitAsync(Token);
+    }
+
     private async Task AssertEchoesAsync(TcpServer server)
     {
         using Socket client = await AsyncClients.ConnectAsync(server.ServerAddress!, Token);
@@ -152,6 +204,16 @@ public sealed class IoUringTransportTests : IDisposable
         Assert.Equal("one\ntwo\n"u8.ToArray(), await AsyncClients.ReceiveExactlyAsync(client, 8, Token));
         client.Shutdown(SocketShutdown.Send);
         Assert.Empty(await AsyncClients.ReceiveToEndAsync(client, Token));
+    }
+
+    /// <summary>Holds the loop's thread until the gate opens (bounded by the test's token), after saying it holds it.</summary>
+    private sealed class HoldLoop(TaskCompletionSource held, ManualResetEventSlim gate, CancellationToken token) : IReactorWork
+    {
+        public void Execute()
+        {
+            held.SetResult();
+            gate.Wait(token);
+        }
     }
 
     private sealed class AsyncDatagramEcho : AsyncDatagramRequestHandler

@@ -270,14 +270,17 @@ internal sealed unsafe class IoUringLoop : IConnectionLoop, IDisposable
             }
 
             // Completions run handlers, which may prepare operations but never wait: give this batch back, then
-            // take what arrived meanwhile (without DEFER_TASKRUN the kernel may post while we read).
+            // take what arrived meanwhile (without DEFER_TASKRUN the kernel may post while we read). The buffers go
+            // back with each round: a receive submitted early (a full submission ring is flushed within the batch)
+            // must not find the ring empty for want of buffers this batch already read.
             ring.AdvanceCompletions(head);
-            ring.CompletionRange(out head, out tail);
-        }
+            if (buffersReturned)
+            {
+                buffers.Publish();
+                buffersReturned = false;
+            }
 
-        if (buffersReturned)
-        {
-            buffers.Publish();
+            ring.CompletionRange(out head, out tail);
         }
     }
 

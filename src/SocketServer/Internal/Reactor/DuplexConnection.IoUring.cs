@@ -129,9 +129,20 @@ internal unsafe partial class DuplexConnection
         {
             EndInput(null);
         }
-        else if (result != -IoUringNative.ENoBufs && result != -IoUringNative.ECanceled)
+        else if (result == -IoUringNative.ENoBufs)
         {
-            // ENOBUFS: the buffer ring ran dry; buffers came back with this batch, so the receive is armed again.
+            // The buffer ring ran dry (a burst: each completion holds a buffer until the loop reads it). Armed again
+            // once this batch's completions gave their buffers back, not now: a receive armed now could be submitted
+            // within the batch (a full submission ring is flushed early), find the ring still empty, fail at once and
+            // be armed again, for ever, with the loop never leaving the batch to give the buffers back.
+            if (!_receiveArmed && CanReceive)
+            {
+                Request(ReceiveAgainRequest);
+                return;
+            }
+        }
+        else if (result != -IoUringNative.ECanceled)
+        {
             CancelClosedToken();
             EndInput(ReactorErrors.IOException("recv", -result));
         }
