@@ -47,7 +47,7 @@ internal partial class DuplexConnection
     /// <summary><see cref="PipeReader.TryRead"/>.</summary>
     internal bool TryReadInput(out ReadResult result)
     {
-        if (Loop.IsOnLoopThread)
+        if (OnLoopThread)
         {
             return TryReadCore(out result);
         }
@@ -66,7 +66,7 @@ internal partial class DuplexConnection
             return ValueTask.FromCanceled<ReadResult>(cancellationToken);
         }
 
-        bool onLoop = Loop.IsOnLoopThread;
+        bool onLoop = OnLoopThread;
         if (!onLoop)
         {
             Monitor.Enter(_input);
@@ -119,7 +119,7 @@ internal partial class DuplexConnection
     /// <summary><see cref="PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/>.</summary>
     internal void AdvanceInput(SequencePosition consumed, SequencePosition examined)
     {
-        if (Loop.IsOnLoopThread)
+        if (OnLoopThread)
         {
             AdvanceCore(consumed, examined, onLoop: true);
             return;
@@ -141,7 +141,7 @@ internal partial class DuplexConnection
     /// <summary><see cref="PipeReader.Complete"/>: the handler reads no more; the blocks go back now and reading stops.</summary>
     internal void CompleteInput()
     {
-        bool onLoop = Loop.IsOnLoopThread;
+        bool onLoop = OnLoopThread;
         if (onLoop)
         {
             CompleteInputCore(onLoop);

@@ -93,7 +93,7 @@ internal partial class DuplexConnection
             return ValueTask.FromCanceled<FlushResult>(cancellationToken);
         }
 
-        bool onLoop = Loop.IsOnLoopThread;
+        bool onLoop = OnLoopThread;
         Commit(onLoop);
         if (Volatile.Read(ref _flushCanceled) != 0 && Interlocked.Exchange(ref _flushCanceled, 0) != 0)
         {
@@ -148,7 +148,7 @@ internal partial class DuplexConnection
         }
 
         _writerCompleted = true;
-        if (Loop.IsOnLoopThread)
+        if (OnLoopThread)
         {
             Commit(onLoop: true);
             TakeInboxIfPending();
@@ -189,7 +189,7 @@ internal partial class DuplexConnection
             return tail;
         }
 
-        DuplexSegment block = _pool.Rent(sizeHint, Loop.IsOnLoopThread);
+        DuplexSegment block = _pool.Rent(sizeHint, OnLoopThread);
         if (tail is null)
         {
             _stageHead = block;

@@ -52,6 +52,7 @@ internal partial class DuplexConnection : IReactorHandler, IIoUringHandler, IRea
     private const int FlushWaitRequest = 8;
     private const int FlushCheckRequest = 16;
     private const int StartRequest = 32;
+    private const int ReceiveAgainRequest = 64;
 
     private readonly DuplexInput _input;
     private readonly DuplexOutput _output;
@@ -118,6 +119,9 @@ internal partial class DuplexConnection : IReactorHandler, IIoUringHandler, IRea
             return _closedSource!.Token;
         }
     }
+
+    /// <summary>True on the loop's thread (through the concrete loop: no interface call on the per-message path).</summary>
+    protected bool OnLoopThread => _ring is null ? _epoll!.IsOnLoopThread : _ring.IsOnLoopThread;
 
     /// <summary>
     /// The server's byte totals, which every read and send adds to (one atomic add, no allocation); null for a
@@ -197,6 +201,11 @@ internal partial class DuplexConnection : IReactorHandler, IIoUringHandler, IRea
         if ((requests & StartRequest) != 0)
         {
             StartIoUring();
+        }
+
+        if ((requests & ReceiveAgainRequest) != 0)
+        {
+            ResumeIoUringReceive();
         }
 
         if ((requests & ReadCheckRequest) != 0)
@@ -299,7 +308,7 @@ internal partial class DuplexConnection : IReactorHandler, IIoUringHandler, IRea
         _reading = false;
         if (_sendScheduled)
         {
-            Loop.RunAtEndOfBatch(this);
+            RunAtEndOfBatch();
         }
     }
 
@@ -346,7 +355,7 @@ internal partial class DuplexConnection : IReactorHandler, IIoUringHandler, IRea
         _sendScheduled = true;
         if (!_reading)
         {
-            Loop.RunAtEndOfBatch(this);
+            RunAtEndOfBatch();
         }
     }
 
@@ -355,7 +364,32 @@ internal partial class DuplexConnection : IReactorHandler, IIoUringHandler, IRea
     {
         if (Interlocked.Or(ref _requests, request) == 0)
         {
-            Loop.Post(this);
+            PostToLoop(this);
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the loop's thread soon; any thread.</summary>
+    protected void PostToLoop(IReactorWork work)
+    {
+        if (_ring is null)
+        {
+            _epoll!.Post(work);
+        }
+        else
+        {
+            _ring.Post(work);
+        }
+    }
+
+    private void RunAtEndOfBatch()
+    {
+        if (_ring is null)
+        {
+            _epoll!.RunAtEndOfBatch(this);
+        }
+        else
+        {
+            _ring.RunAtEndOfBatch(this);
         }
     }
 

@@ -67,7 +67,7 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
     /// <inheritdoc/>
     public void HandlerCompleted(Exception? exception)
     {
-        if (Loop.IsOnLoopThread)
+        if (OnLoopThread)
         {
             OnHandlerCompleted(exception);
         }
@@ -75,7 +75,7 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
         {
             // The handler finished on another thread (it awaited something off the loop): close on the loop.
             _handlerFailure = exception;
-            Loop.Post(new CompletionWork(this));
+            PostToLoop(new CompletionWork(this));
         }
     }
 
@@ -88,7 +88,7 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
     public ValueTask<PortableConnection> PrepareStartTlsAsync()
     {
         var handoff = new ReactorTlsHandoff(this);
-        Loop.Post(handoff);
+        PostToLoop(handoff);
         return new ValueTask<PortableConnection>(handoff.Moved);
     }
 
