@@ -249,22 +249,7 @@ internal partial class DuplexConnection
         }
 
         ReactorNative.IoVector* vectors = _epoll!.IoVectors;
-        int count = 0;
-        attempted = 0;
-        for (DuplexSegment? block = head; block is not null && count < ReactorNative.MaxIoVectors; block = block.NextSegment)
-        {
-            int length = block.End - block.Start;
-            if (length == 0)
-            {
-                continue;
-            }
-
-            vectors[count].Base = block.Address + block.Start;
-            vectors[count].Length = (nuint)length;
-            attempted += length;
-            count++;
-        }
-
+        int count = DescribeUnsent(vectors, out attempted);
         return ReactorNative.WriteV(Fd, vectors, count);
     }
 }

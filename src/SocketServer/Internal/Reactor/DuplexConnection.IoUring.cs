@@ -218,23 +218,7 @@ internal unsafe partial class DuplexConnection
             }
 
             var vectors = (ReactorNative.IoVector*)(_sendMessage + MessageHeaderSize);
-            int count = 0;
-            long attempted = 0;
-            for (DuplexSegment? block = head; block is not null && count < ReactorNative.MaxIoVectors; block = block.NextSegment)
-            {
-                int length = block.End - block.Start;
-                if (length == 0)
-                {
-                    continue;
-                }
-
-                vectors[count].Base = block.Address + block.Start;
-                vectors[count].Length = (nuint)length;
-                attempted += length;
-                count++;
-            }
-
-            _sendAttempted = attempted;
+            int count = DescribeUnsent(vectors, out _sendAttempted);
             *(ReactorNative.IoVector**)(_sendMessage + 16) = vectors;
             *(nuint*)(_sendMessage + 24) = (nuint)count;
             sqe = _ring!.Prepare(IoUringNative.OpSendMsg, Fd, (ulong)_sendMessage, 1, userData);

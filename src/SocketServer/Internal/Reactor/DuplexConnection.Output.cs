@@ -408,6 +408,32 @@ internal partial class DuplexConnection
         }
     }
 
+    /// <summary>
+    /// Fills <paramref name="vectors"/> (<see cref="ReactorNative.MaxIoVectors"/> entries) with the unsent part of the
+    /// queue's blocks, from its head, empty blocks skipped: the vector of one <c>writev</c> or <c>sendmsg</c>.
+    /// Returns how many entries it filled; <paramref name="attempted"/> is their bytes. Loop thread.
+    /// </summary>
+    private unsafe int DescribeUnsent(ReactorNative.IoVector* vectors, out long attempted)
+    {
+        int count = 0;
+        attempted = 0;
+        for (DuplexSegment? block = _sendHead; block is not null && count < ReactorNative.MaxIoVectors; block = block.NextSegment)
+        {
+            int length = block.End - block.Start;
+            if (length == 0)
+            {
+                continue;
+            }
+
+            vectors[count].Base = block.Address + block.Start;
+            vectors[count].Length = (nuint)length;
+            attempted += length;
+            count++;
+        }
+
+        return count;
+    }
+
     /// <summary>Drops what was sent from the queue; sent blocks go back to the pool. Loop thread.</summary>
     private void ConsumeSent(long written)
     {
