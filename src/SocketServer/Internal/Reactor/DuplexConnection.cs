@@ -67,17 +67,20 @@ internal partial class DuplexConnection : IReactorHandler, IIoUringHandler, IRea
     private int _requests;
     private int _aborted;
 
-    /// <summary>Creates the connection for <paramref name="fd"/> on an epoll loop; the descriptor must be non-blocking. <see cref="Start"/> registers it.</summary>
-    public DuplexConnection(EventLoop loop, int fd)
-        : this((IConnectionLoop)loop, fd) => _epoll = loop;
-
-    /// <summary>Creates the connection for <paramref name="fd"/> on an io_uring loop; the descriptor must be non-blocking. <see cref="Start"/> arms its receive.</summary>
-    public DuplexConnection(IoUringLoop loop, int fd)
-        : this((IConnectionLoop)loop, fd) => _ring = loop;
-
-    private DuplexConnection(IConnectionLoop loop, int fd)
+    /// <summary>
+    /// Creates the connection for <paramref name="fd"/>, which must be non-blocking, on <paramref name="loop"/>: an
+    /// <see cref="EventLoop"/> (epoll) or an <see cref="IoUringLoop"/>. <see cref="Start"/> registers it.
+    /// </summary>
+    public DuplexConnection(IConnectionLoop loop, int fd)
     {
         ArgumentNullException.ThrowIfNull(loop);
+        _epoll = loop as EventLoop;
+        _ring = loop as IoUringLoop;
+        if (_epoll is null && _ring is null)
+        {
+            throw new ArgumentException("The loop must be an epoll EventLoop or an IoUringLoop.", nameof(loop));
+        }
+
         Loop = loop;
         Fd = fd;
         _pool = loop.SegmentPool;

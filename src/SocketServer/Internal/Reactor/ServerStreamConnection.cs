@@ -27,20 +27,8 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
     private ReactorTlsHandoff? _handoff;
     private ReactorTlsHandoff? _handoffAwaitingReceive;
 
-    /// <summary>Creates the connection for an accepted, non-blocking socket on an epoll loop; <see cref="DuplexConnection.Start"/> registers it.</summary>
-    public ServerStreamConnection(IStreamConnectionSession session, EventLoop loop, Socket socket, EndPoint? clientAddress)
-        : base(loop, (int)socket.Handle)
-    {
-        _session = session;
-        _socket = socket;
-        _clientAddress = clientAddress;
-        Limits = session.FindLimits(socket);
-        // Every accepted stream connection has limits state (the async dispatcher tracks them all); it carries the totals.
-        Traffic = Limits?.Traffic;
-    }
-
-    /// <summary>Creates the connection for an accepted, non-blocking socket on an io_uring loop; <see cref="DuplexConnection.Start"/> arms its receive.</summary>
-    public ServerStreamConnection(IStreamConnectionSession session, IoUring.IoUringLoop loop, Socket socket, EndPoint? clientAddress)
+    /// <summary>Creates the connection for an accepted, non-blocking socket on <paramref name="loop"/> (epoll or io_uring); <see cref="DuplexConnection.Start"/> registers it.</summary>
+    public ServerStreamConnection(IStreamConnectionSession session, IConnectionLoop loop, Socket socket, EndPoint? clientAddress)
         : base(loop, (int)socket.Handle)
     {
         _session = session;
