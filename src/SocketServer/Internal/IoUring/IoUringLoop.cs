@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using SocketServer.Internal.Reactor;
 
@@ -35,8 +34,7 @@ internal sealed unsafe class IoUringLoop : IConnectionLoop, IDisposable
     private const byte IgnoredKind = 2;
 
     private readonly Thread _thread;
-    private readonly ConcurrentQueue<IReactorWork> _posted = new();
-    private readonly List<IReactorWork> _endOfBatch = new(64);
+    private readonly LoopWorkQueue _work;
     private readonly ManualResetEventSlim _ready = new();
     private readonly Stack<int> _freeSlots = new();
     private IIoUringHandler?[] _handlers = new IIoUringHandler?[64];
@@ -48,16 +46,23 @@ internal sealed unsafe class IoUringLoop : IConnectionLoop, IDisposable
     private int _eventFd = -1;
     private long _inFlight;
     private Exception? _setupFailure;
-    private int _wakePending;
     private volatile bool _stopping;
     private bool _releaseOnExit;
     private int _disposed;
 
     /// <summary>Creates the loop; <see cref="Start"/> starts its thread, which creates the ring.</summary>
-    public IoUringLoop(string name) => _thread = new Thread(Run) { IsBackground = true, Name = name };
+    public IoUringLoop(string name)
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _work = new LoopWorkQueue(name, Wake);
+    }
 
     /// <summary>Called with an exception that escaped a completion or a work item; the loop keeps running.</summary>
-    public Action<Exception>? UnhandledException { get; set; }
+    public Action<Exception>? UnhandledException
+    {
+        get => _work.UnhandledException;
+        set => _work.UnhandledException = value;
+    }
 
     /// <summary>The loop's own pool of pinned blocks for its connections' input and output, as on epoll.</summary>
     public PinnedSegmentPool SegmentPool { get; } = new();
@@ -130,17 +135,10 @@ internal sealed unsafe class IoUringLoop : IConnectionLoop, IDisposable
         Prepare(IoUringNative.OpAsyncCancel, -1, userData, 0, (ulong)IgnoredKind << 56);
 
     /// <summary>Runs <paramref name="work"/> on the loop's thread soon; callable from any thread.</summary>
-    public void Post(IReactorWork work)
-    {
-        _posted.Enqueue(work);
-        if (!IsOnLoopThread && Interlocked.Exchange(ref _wakePending, 1) == 0)
-        {
-            Wake();
-        }
-    }
+    public void Post(IReactorWork work) => _work.Post(work, IsOnLoopThread);
 
     /// <summary>Runs <paramref name="work"/> after every completion of the current batch. Loop thread only.</summary>
-    public void RunAtEndOfBatch(IReactorWork work) => _endOfBatch.Add(work);
+    public void RunAtEndOfBatch(IReactorWork work) => _work.RunAtEndOfBatch(work);
 
     /// <summary>Stops the thread (after it cancelled and collected everything in flight) and closes the ring.</summary>
     public void Dispose()
@@ -220,17 +218,17 @@ internal sealed unsafe class IoUringLoop : IConnectionLoop, IDisposable
         IoUringRing ring = _ring!;
         while (!_stopping)
         {
-            bool wait = _posted.IsEmpty && _endOfBatch.Count == 0;
+            bool wait = _work.IsEmpty;
             int errno = ring.SubmitAndWait(wait);
             if (errno != 0 && errno != IoUringNative.EIntr && errno != IoUringNative.EBusy && errno != IoUringNative.EAgain)
             {
-                Report(ReactorErrors.Exception("io_uring_enter", errno));
+                _work.Report(ReactorErrors.Exception("io_uring_enter", errno));
                 return;
             }
 
             ProcessCompletions();
-            RunPosted();
-            RunEndOfBatch();
+            _work.RunPosted();
+            _work.RunEndOfBatch();
         }
     }
 
@@ -317,44 +315,12 @@ internal sealed unsafe class IoUringLoop : IConnectionLoop, IDisposable
         }
         catch (Exception e)
         {
-            Report(e);
+            _work.Report(e);
         }
     }
 
     private void ArmWake() =>
         Prepare(IoUringNative.OpRead, _eventFd, (ulong)_wakeValue, sizeof(ulong), (ulong)WakeKind << 56);
-
-    private void RunPosted()
-    {
-        // Reset before draining: a Post after this point sees 0 and wakes us, one before it is drained now.
-        Volatile.Write(ref _wakePending, 0);
-        while (_posted.TryDequeue(out IReactorWork? work))
-        {
-            Execute(work);
-        }
-    }
-
-    private void RunEndOfBatch()
-    {
-        for (int i = 0; i < _endOfBatch.Count; i++)
-        {
-            Execute(_endOfBatch[i]);
-        }
-
-        _endOfBatch.Clear();
-    }
-
-    private void Execute(IReactorWork work)
-    {
-        try
-        {
-            work.Execute();
-        }
-        catch (Exception e)
-        {
-            Report(e);
-        }
-    }
 
     /// <summary>
     /// Cancels everything still in flight and collects the completions, so that the kernel holds no buffer of ours
@@ -387,7 +353,7 @@ internal sealed unsafe class IoUringLoop : IConnectionLoop, IDisposable
         }
         catch (Exception e)
         {
-            Report(e);
+            _work.Report(e);
         }
     }
 
@@ -408,18 +374,6 @@ internal sealed unsafe class IoUringLoop : IConnectionLoop, IDisposable
                 NativeMemory.Free(_wakeValue);
                 _wakeValue = null;
             }
-        }
-    }
-
-    private void Report(Exception e)
-    {
-        if (UnhandledException is { } report)
-        {
-            report(e);
-        }
-        else
-        {
-            Diagnostics.Log.EventLoopFailed(Diagnostics.StandardErrorLogger.Instance, _thread.Name ?? "(unnamed)", e);
         }
     }
 }

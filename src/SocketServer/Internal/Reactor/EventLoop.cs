@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
 namespace SocketServer.Internal.Reactor;
@@ -23,15 +22,13 @@ internal sealed unsafe class EventLoop : IConnectionLoop, IDisposable
     private readonly int _epollFd;
     private readonly int _eventFd;
     private readonly Thread _thread;
-    private readonly ConcurrentQueue<IReactorWork> _posted = new();
-    private readonly List<IReactorWork> _endOfBatch = new(64);
+    private readonly LoopWorkQueue _work;
     private readonly Lock _tableLock = new();
     private readonly byte* _events;
     private IReactorHandler?[] _handlers = new IReactorHandler?[64];
     private uint[] _generations = new uint[64];
     private readonly Stack<int> _freeSlots = new();
     private int _nextSlot;
-    private int _wakePending;
     private volatile bool _stopping;
     private bool _releaseOnExit;
     private int _disposed;
@@ -61,10 +58,15 @@ internal sealed unsafe class EventLoop : IConnectionLoop, IDisposable
         ReadBuffer = (byte*)NativeMemory.Alloc(ReadBufferSize);
         IoVectors = (ReactorNative.IoVector*)NativeMemory.Alloc((nuint)(ReactorNative.MaxIoVectors * sizeof(ReactorNative.IoVector)));
         _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _work = new LoopWorkQueue(name, Wake);
     }
 
     /// <summary>Called with an exception that escaped an event handler or a work item; the loop keeps running.</summary>
-    public Action<Exception>? UnhandledException { get; set; }
+    public Action<Exception>? UnhandledException
+    {
+        get => _work.UnhandledException;
+        set => _work.UnhandledException = value;
+    }
 
     /// <summary>
     /// The loop's receive buffer (<see cref="ReadBufferSize"/> bytes) for datagrams, for use on its thread only. Stream
@@ -148,17 +150,10 @@ internal sealed unsafe class EventLoop : IConnectionLoop, IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> on the loop's thread soon; callable from any thread.</summary>
-    public void Post(IReactorWork work)
-    {
-        _posted.Enqueue(work);
-        if (!IsOnLoopThread && Interlocked.Exchange(ref _wakePending, 1) == 0)
-        {
-            Wake();
-        }
-    }
+    public void Post(IReactorWork work) => _work.Post(work, IsOnLoopThread);
 
     /// <summary>Runs <paramref name="work"/> after every event of the current batch was handled. Loop thread only.</summary>
-    public void RunAtEndOfBatch(IReactorWork work) => _endOfBatch.Add(work);
+    public void RunAtEndOfBatch(IReactorWork work) => _work.RunAtEndOfBatch(work);
 
     /// <summary>Stops the thread (after the work in progress) and waits for it; closes the descriptors.</summary>
     public void Dispose()
@@ -231,7 +226,7 @@ internal sealed unsafe class EventLoop : IConnectionLoop, IDisposable
         int dataOffset = ReactorNative.EpollDataOffset;
         while (!_stopping)
         {
-            int timeout = _posted.IsEmpty ? -1 : 0;
+            int timeout = _work.HasPosted ? 0 : -1;
             int count = ReactorNative.EpollWait(_epollFd, _events, MaxEventsPerWait, timeout);
             if (count < 0)
             {
@@ -241,7 +236,7 @@ internal sealed unsafe class EventLoop : IConnectionLoop, IDisposable
                     continue;
                 }
 
-                Report(ReactorErrors.Exception("epoll_wait", errno));
+                _work.Report(ReactorErrors.Exception("epoll_wait", errno));
                 break;
             }
 
@@ -277,63 +272,17 @@ internal sealed unsafe class EventLoop : IConnectionLoop, IDisposable
                 }
                 catch (Exception e)
                 {
-                    Report(e);
+                    _work.Report(e);
                 }
             }
 
-            RunPosted();
-            RunEndOfBatch();
+            _work.RunPosted();
+            _work.RunEndOfBatch();
         }
 
         if (_releaseOnExit)
         {
             ReleaseDescriptors();
-        }
-    }
-
-    private void RunPosted()
-    {
-        // Reset before draining: a Post after this point sees 0 and wakes us, one before it is drained now.
-        Volatile.Write(ref _wakePending, 0);
-        while (_posted.TryDequeue(out IReactorWork? work))
-        {
-            Execute(work);
-        }
-    }
-
-    private void RunEndOfBatch()
-    {
-        // Work may queue more (a flush that completes a handler's pending write, which writes again).
-        for (int i = 0; i < _endOfBatch.Count; i++)
-        {
-            Execute(_endOfBatch[i]);
-        }
-
-        _endOfBatch.Clear();
-    }
-
-    private void Execute(IReactorWork work)
-    {
-        try
-        {
-            work.Execute();
-        }
-        catch (Exception e)
-        {
-            Report(e);
-        }
-    }
-
-    private void Report(Exception e)
-    {
-        if (UnhandledException is { } report)
-        {
-            report(e);
-        }
-        else
-        {
-            // No server to log through (a loop of the bench's client, or a test's): the default sink, whole exception.
-            Diagnostics.Log.EventLoopFailed(Diagnostics.StandardErrorLogger.Instance, _thread.Name ?? "(unnamed)", e);
         }
     }
 }
