@@ -25,8 +25,7 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
     private readonly RequestPipeline _pipeline;
     private readonly Action<ServerExitException> _exit;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly HashSet<ServerStreamConnection>[] _connections;
-    private readonly CountdownEvent?[] _stopSignals;
+    private readonly LoopConnections _connections;
     private readonly PortableConnections _tlsConnections;
     private readonly IoUringLoop[] _loops;
     private readonly int _listenerFd;
@@ -39,7 +38,6 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
     private CancellationTokenRegistration _cancellation;
     private Exception? _exitException;
     private int _stopping;
-    private int _next = -1;
     private volatile bool _acceptStopped;
     private bool _pausedAtLimit;
 
@@ -54,13 +52,11 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
         _tlsConnections = new PortableConnections(server, ReportHandlerFailure);
         int count = loopCount == 0 ? Environment.ProcessorCount : loopCount;
         _loops = new IoUringLoop[count];
-        _connections = new HashSet<ServerStreamConnection>[count];
-        _stopSignals = new CountdownEvent?[count];
+        _connections = new LoopConnections(_loops, this, server);
         try
         {
             for (int i = 0; i < count; i++)
             {
-                _connections[i] = [];
                 _loops[i] = new IoUringLoop($"socketserver-uring-{i}") { UnhandledException = server.Diagnostics.EventLoopFailed };
                 _loops[i].Start();
             }
@@ -178,27 +174,8 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
 
     /// <inheritdoc/>
     /// <remarks>Round robin over the loops; with TLS the connection is served off the loops, as on the epoll reactor.</remarks>
-    public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress)
-    {
-        if (PortableConnections.TlsOnAccept(_server) is not null)
-        {
-            // As on the reactor: Blocking true in .NET's view only, the descriptor stays non-blocking in the kernel.
-            socket.Blocking = true;
-            _tlsConnections.Start(handler, socket, clientAddress);
-            return;
-        }
-
-        IoUringLoop loop = _loops[(uint)Interlocked.Increment(ref _next) % (uint)_loops.Length];
-        var connection = new ServerStreamConnection(this, loop, socket, clientAddress);
-        if (loop.IsOnLoopThread)
-        {
-            StartOnLoop(connection, handler, clientAddress);
-        }
-        else
-        {
-            loop.Post(new StartWork(this, connection, handler, clientAddress));
-        }
-    }
+    public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress) =>
+        _connections.Start(handler, socket, clientAddress);
 
     /// <inheritdoc/>
     public bool CanServeInline() => IsOnLoopThread();
@@ -211,17 +188,13 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
         _pipeline.HandlerCompleted(request, clientAddress, exception, _exit);
 
     /// <summary>A connection is done: the server shuts it down and closes it. Loop thread.</summary>
-    public void ConnectionClosed(ServerStreamConnection connection)
-    {
-        Forget(connection);
-        _pipeline.EndQuietly(connection.Socket, null);
-    }
+    public void ConnectionClosed(ServerStreamConnection connection) => _connections.Closed(connection);
 
     /// <summary>A connection's socket moved to <see cref="TlsConnections"/> (STARTTLS), which owns it now. Loop thread.</summary>
-    public void ConnectionMoved(ServerStreamConnection connection) => Forget(connection);
+    public void ConnectionMoved(ServerStreamConnection connection) => _connections.Forget(connection);
 
     /// <summary>The live connections of loop <paramref name="index"/>; read on that loop's thread only.</summary>
-    internal IReadOnlyCollection<ServerStreamConnection> ConnectionsOf(int index) => _connections[index];
+    internal IReadOnlyCollection<ServerStreamConnection> ConnectionsOf(int index) => _connections.Of(index);
 
     /// <summary>Stops the loops; for a session that failed to start.</summary>
     public void Dispose()
@@ -230,30 +203,6 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
         {
             loop?.Dispose();
         }
-    }
-
-    private void Forget(ServerStreamConnection connection)
-    {
-        int index = LoopIndex(connection.Loop);
-        _connections[index].Remove(connection);
-        if (_connections[index].Count == 0 && _stopSignals[index] is { } done)
-        {
-            _stopSignals[index] = null;
-            done.Signal();
-        }
-    }
-
-    private void StartOnLoop(ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress)
-    {
-        if (Volatile.Read(ref _stopping) != 0)
-        {
-            _pipeline.EndQuietly(connection.Socket, clientAddress);
-            return;
-        }
-
-        _connections[LoopIndex(connection.Loop)].Add(connection);
-        connection.Start();
-        _pipeline.StartOnConnection(handler, connection, connection.Socket, clientAddress);
     }
 
     private void StartAccepting()
@@ -400,19 +349,6 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
         RequestStop();
     }
 
-    private int LoopIndex(IConnectionLoop loop)
-    {
-        for (int i = 0; i < _loops.Length; i++)
-        {
-            if (ReferenceEquals(_loops[i], loop))
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidOperationException("The connection's loop is not one of this server's.");
-    }
-
     private void StopCore()
     {
         try
@@ -446,36 +382,26 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
     /// </summary>
     private void StopLoop(int index, CountdownEvent done)
     {
-        if (index == 0)
+        try
         {
-            CancelAccept();
-            while (_held.TryDequeue(out int fd))
+            if (index == 0)
             {
-                ReactorNative.Close(fd);
+                CancelAccept();
+                while (_held.TryDequeue(out int fd))
+                {
+                    ReactorNative.Close(fd);
+                }
+
+                foreach (IoUringProxyHeaderReader reader in _proxyReads.ToArray())
+                {
+                    reader.Abandon();
+                }
             }
-
-            foreach (IoUringProxyHeaderReader reader in _proxyReads.ToArray())
-            {
-                reader.Abandon();
-            }
         }
-
-        _stopSignals[index] = done;
-        foreach (ServerStreamConnection connection in _connections[index].ToArray())
+        finally
         {
-            connection.Stop();
+            _connections.StopAll(index, done);
         }
-
-        if (_connections[index].Count == 0 && _stopSignals[index] is not null)
-        {
-            _stopSignals[index] = null;
-            done.Signal();
-        }
-    }
-
-    private sealed class StartWork(IoUringServeSession session, ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress) : IReactorWork
-    {
-        public void Execute() => session.StartOnLoop(connection, handler, clientAddress);
     }
 
     private sealed class LoopWork(IoUringServeSession session, Action<IoUringServeSession> action) : IReactorWork

@@ -8,7 +8,6 @@ namespace SocketServer.Internal.Reactor;
 internal sealed class ReactorGroup : IDisposable
 {
     private readonly EventLoop[] _loops;
-    private int _next = -1;
 
     /// <summary>Creates and starts <paramref name="loopCount"/> loops (default: one per usable CPU).</summary>
     public ReactorGroup(int loopCount = 0, string name = "reactor", Action<Exception>? unhandledException = null)
@@ -42,13 +41,6 @@ internal sealed class ReactorGroup : IDisposable
 
     /// <summary>The loops, in creation order.</summary>
     public IReadOnlyList<EventLoop> Loops => _loops;
-
-    /// <summary>The next loop, round robin (thread-safe).</summary>
-    public EventLoop Next()
-    {
-        uint index = (uint)Interlocked.Increment(ref _next);
-        return _loops[index % (uint)_loops.Length];
-    }
 
     /// <summary>Stops every loop and waits for its thread.</summary>
     public void Dispose()

@@ -22,7 +22,7 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
     private readonly RequestPipeline _pipeline;
     private readonly Action<ServerExitException> _exit;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly HashSet<ServerStreamConnection>[] _connections;
+    private readonly LoopConnections _connections;
     private readonly HashSet<ReactorProxyHeaderReader> _proxyReads = [];
     private readonly PortableConnections _tlsConnections;
     private readonly ReactorGroup _group;
@@ -46,11 +46,7 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
         Dispatcher = new AsyncDispatcher(this);
         _tlsConnections = new PortableConnections(server, ReportHandlerFailure);
         _group = new ReactorGroup(loopCount, "socketserver-loop", server.Diagnostics.EventLoopFailed);
-        _connections = new HashSet<ServerStreamConnection>[_group.Loops.Count];
-        for (int i = 0; i < _connections.Length; i++)
-        {
-            _connections[i] = [];
-        }
+        _connections = new LoopConnections(_group.Loops, this, server);
 
         _listenerFd = (int)server.Socket.Handle;
         _datagram = server.Socket.SocketType == SocketType.Dgram;
@@ -264,29 +260,8 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
     /// Round robin over the loops. With TLS the connection is served off the loops (<see cref="TlsConnections"/>):
     /// the handshake and the record crypto would stall every other connection of a loop.
     /// </remarks>
-    public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress)
-    {
-        if (PortableConnections.TlsOnAccept(_server) is not null)
-        {
-            // NetworkStream wants Blocking true, but only .NET's view of it: the descriptor must stay non-blocking in the
-            // kernel (SocketBlocking.Set would make it blocking), or the async reads .NET attempts inline on a
-            // descriptor it believes non-blocking would block a pool thread, deaf to the handshake deadline.
-            socket.Blocking = true;
-            _tlsConnections.Start(handler, socket, clientAddress);
-            return;
-        }
-
-        EventLoop loop = _group.Next();
-        var connection = new ServerStreamConnection(this, loop, socket, clientAddress);
-        if (loop.IsOnLoopThread)
-        {
-            StartOnLoop(connection, handler, clientAddress);
-        }
-        else
-        {
-            loop.Post(new StartWork(this, connection, handler, clientAddress));
-        }
-    }
+    public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress) =>
+        _connections.Start(handler, socket, clientAddress);
 
     /// <inheritdoc/>
     public bool CanServeInline() => IsOnLoopThread();
@@ -295,36 +270,18 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
     /// <remarks>Accepted non-blocking for the loops; a synchronous handler reads and writes blocking.</remarks>
     public void PrepareForRequestThread(Socket socket) => SocketBlocking.Set(socket, blocking: true);
 
-    /// <summary>Starts an async handler on its connection's loop (that loop's thread).</summary>
-    private void StartOnLoop(ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress)
-    {
-        if (Volatile.Read(ref _stopping) != 0)
-        {
-            _pipeline.EndQuietly(connection.Socket, clientAddress);
-            return;
-        }
-
-        _connections[LoopIndex(connection.Loop)].Add(connection);
-        connection.Start();
-        _pipeline.StartOnConnection(handler, connection, connection.Socket, clientAddress);
-    }
-
     /// <summary>Reports a handler's failure with <c>HandleError</c>; a <see cref="ServerExitException"/> stops serving.</summary>
     public void ReportHandlerFailure(object request, EndPoint? clientAddress, Exception exception) =>
         _pipeline.HandlerCompleted(request, clientAddress, exception, _exit);
 
     /// <summary>A connection is done: the server shuts it down and closes it. Loop thread.</summary>
-    public void ConnectionClosed(ServerStreamConnection connection)
-    {
-        _connections[LoopIndex(connection.Loop)].Remove(connection);
-        _pipeline.EndQuietly(connection.Socket, null);
-    }
+    public void ConnectionClosed(ServerStreamConnection connection) => _connections.Closed(connection);
 
     /// <summary>
     /// A connection left its loop for good (STARTTLS moved its socket to <see cref="TlsConnections"/>, which now owns
     /// it): forgotten here, not closed. Loop thread.
     /// </summary>
-    public void ConnectionMoved(ServerStreamConnection connection) => _connections[LoopIndex(connection.Loop)].Remove(connection);
+    public void ConnectionMoved(ServerStreamConnection connection) => _connections.Forget(connection);
 
     /// <summary>True once serving stops: no connection moves off a loop any more.</summary>
     public bool IsStopping => Volatile.Read(ref _stopping) != 0;
@@ -334,20 +291,6 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
     {
         Interlocked.CompareExchange(ref _exitException, exception, null);
         RequestStop();
-    }
-
-    private int LoopIndex(IConnectionLoop loop)
-    {
-        IReadOnlyList<EventLoop> loops = _group.Loops;
-        for (int i = 0; i < loops.Count; i++)
-        {
-            if (ReferenceEquals(loops[i], loop))
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidOperationException("The connection's loop is not one of this server's.");
     }
 
     private async Task RetryAcceptAsync(TimeSpan pause)
@@ -384,25 +327,27 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
         }
     }
 
-    private void StopLoop(int index)
+    private void StopLoop(int index, CountdownEvent done)
     {
-        if (index == 0 && !_server.IsClosed)
+        try
         {
-            // While the server is open the descriptor is ours; after ServerClose its close already removed it.
-            _group.Loops[0].Unregister(_listenerRegistration, _listenerFd);
-        }
-
-        if (index == 0)
-        {
-            foreach (ReactorProxyHeaderReader reader in _proxyReads.ToArray())
+            if (index == 0 && !_server.IsClosed)
             {
-                reader.Abandon();
+                // While the server is open the descriptor is ours; after ServerClose its close already removed it.
+                _group.Loops[0].Unregister(_listenerRegistration, _listenerFd);
+            }
+
+            if (index == 0)
+            {
+                foreach (ReactorProxyHeaderReader reader in _proxyReads.ToArray())
+                {
+                    reader.Abandon();
+                }
             }
         }
-
-        foreach (ServerStreamConnection connection in _connections[index].ToArray())
+        finally
         {
-            connection.Stop();
+            _connections.StopAll(index, done);
         }
     }
 
@@ -410,18 +355,13 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
     internal ReactorDatagramPort? DatagramPort => _datagramPort;
 
     /// <summary>The live connections of loop <paramref name="index"/>; read on that loop's thread only.</summary>
-    internal IReadOnlyCollection<ServerStreamConnection> ConnectionsOf(int index) => _connections[index];
+    internal IReadOnlyCollection<ServerStreamConnection> ConnectionsOf(int index) => _connections.Of(index);
 
     /// <summary>Stops the loops (as the stop sequence does); for a session that failed to start.</summary>
     public void Dispose()
     {
         _group.Dispose();
         _datagramPort?.Dispose();
-    }
-
-    private sealed class StartWork(ReactorServeSession session, ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress) : IReactorWork
-    {
-        public void Execute() => session.StartOnLoop(connection, handler, clientAddress);
     }
 
     private sealed class AcceptWork(ReactorServeSession session) : IReactorWork
@@ -431,16 +371,6 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
 
     private sealed class StopLoopWork(ReactorServeSession session, int index, CountdownEvent done) : IReactorWork
     {
-        public void Execute()
-        {
-            try
-            {
-                session.StopLoop(index);
-            }
-            finally
-            {
-                done.Signal();
-            }
-        }
+        public void Execute() => session.StopLoop(index, done);
     }
 }
