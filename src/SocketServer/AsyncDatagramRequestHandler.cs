@@ -155,7 +155,7 @@ public class AsyncDatagramRequestHandler : BaseRequestHandler
     private async void ObserveLater(ValueTask handled, IAsyncDatagramHost host, PreparedRequest prepared)
     {
         // async void on purpose: every exception is caught and handed to the server.
-        object request = Request;
+        object request = RequestKey;
         EndPoint? clientAddress = ClientAddress;
         try
         {

@@ -234,7 +234,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
         _requestSocket = socket;
         // On the request's thread the connection is seen by the same limits as under ServeAsync: the state the server
         // admitted it with (none in a forking worker, where only the line cap applies).
-        _limits = Server.FindConnection(socket);
+        _limits = Server.FindConnection(RequestKey);
         using Stream stream = OpenStream(socket);
         Stream counted = Internal.Diagnostics.CountingStream.Over(stream, Server.Diagnostics.Traffic);
         Input = SeenByLimits(PipeReader.Create(counted, new StreamPipeReaderOptions(leaveOpen: true)));

@@ -15,12 +15,21 @@ namespace SocketServer;
 public class BaseRequestHandler
 {
     private int _served;
+    private object _request = null!;
 
     /// <summary>
     /// The request: the connected <see cref="System.Net.Sockets.Socket"/> on stream servers, a
     /// <see cref="DatagramRequest"/> on datagram servers, or whatever a custom <c>GetRequest</c> returns.
     /// </summary>
-    public object Request { get; private set; } = null!;
+    /// <remarks>
+    /// Under <see cref="BaseServer.ServeAsync"/> on Linux, when none of the server's hooks that are given the request
+    /// is overridden, the connection's <see cref="System.Net.Sockets.Socket"/> is built the first time this is read
+    /// (a handler that never asks spares its cost); it is the same object on every read.
+    /// </remarks>
+    public object Request => _request is Internal.Requests.AcceptedSocket accepted ? accepted.Socket : _request;
+
+    /// <summary>The request as the server's pipeline and hooks know it (an accepted socket not yet built, for one).</summary>
+    internal object RequestKey => _request;
 
     /// <summary>The client's address; an empty Unix address for an unnamed Unix peer.</summary>
     public EndPoint? ClientAddress { get; private set; }
@@ -65,7 +74,7 @@ public class BaseRequestHandler
             throw new InvalidOperationException("A request handler serves one request; the factory must return a new handler each time.");
         }
 
-        Request = request;
+        _request = request;
         ClientAddress = clientAddress;
         Server = server;
         ProxyHeader = server.GetProxyHeader(request);
@@ -79,7 +88,7 @@ public class BaseRequestHandler
     /// </summary>
     internal virtual void Detach()
     {
-        Request = null!;
+        _request = null!;
         ClientAddress = null;
         Server = null!;
         Prepared = null;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal;
 using SocketServer.Internal.Limits;
+using SocketServer.Internal.Requests;
 
 namespace SocketServer;
 
@@ -48,12 +49,12 @@ public abstract partial class BaseServer
     /// </summary>
     internal bool AdmitConnection(object request, EndPoint? clientAddress)
     {
-        if (request is not Socket { SocketType: SocketType.Stream } socket || !_dispatcher.TracksConnections)
+        if (!AcceptedSocket.IsStreamConnection(request) || !_dispatcher.TracksConnections)
         {
             return true;
         }
 
-        if (Connections.TryAdmit(socket, clientAddress) is not null)
+        if (Connections.TryAdmit(request, clientAddress) is not null)
         {
             return true;
         }

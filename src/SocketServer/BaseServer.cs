@@ -25,6 +25,8 @@ namespace SocketServer;
 /// down and the exception propagates out of <see cref="HandleRequest"/> or <see cref="ServeForever()"/>.
 /// </para>
 /// </remarks>
+// The non-public methods are kept for RequestHooks, which looks for the hooks a server class overrides.
+[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.NonPublicMethods)]
 public abstract partial class BaseServer : IDisposable
 {
     private readonly RequestDispatcher _dispatcher;
@@ -272,6 +274,12 @@ public abstract partial class BaseServer : IDisposable
             ?? throw new InvalidOperationException("The request handler factory returned null.");
 
     internal void InvokeShutdownRequest(object request) => EndRequest(request);
+
+    /// <summary>
+    /// Whether a hook given the request is overridden outside the library: then every request is what Python's would
+    /// be (a <see cref="System.Net.Sockets.Socket"/>), never an <see cref="AcceptedSocket"/> built lazily.
+    /// </summary>
+    internal bool RequestHooksOverridden => RequestHooks.AreOverridden(GetType());
 
     internal void InvokeCloseRequest(object request)
     {

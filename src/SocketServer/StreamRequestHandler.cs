@@ -75,7 +75,7 @@ public partial class StreamRequestHandler : BaseRequestHandler
     private void CreateFiles()
     {
         // The server's limits reach the connection through its streams (null state: no limits, Python's behaviour).
-        Internal.Limits.ConnectionState? limits = Server.FindConnection(Connection);
+        Internal.Limits.ConnectionState? limits = Server.FindConnection(RequestKey);
         Internal.Diagnostics.TrafficTotals traffic = Server.Diagnostics.Traffic;
         RFile = new SocketReader(Connection, TlsStream, RBufSize) { MaxLineLength = Server.Limits.MaxLineLength, State = limits, Traffic = traffic };
         var writer = new SocketWriter(Connection, TlsStream) { State = limits, Traffic = traffic };

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using SocketServer.Internal.Requests;
 
 namespace SocketServer;
 
@@ -32,5 +33,5 @@ public partial class TcpServer
 
     /// <inheritdoc/>
     internal override ProxyProtocolOptions? ProxyProtocolFor(object request) =>
-        ProxyProtocol is { } options && request is Socket { SocketType: SocketType.Stream } ? options : null;
+        ProxyProtocol is { } options && AcceptedSocket.IsStreamConnection(request) ? options : null;
 }

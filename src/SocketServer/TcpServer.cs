@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal;
 using SocketServer.Internal.Dispatch;
+using SocketServer.Internal.Requests;
 using SocketServer.Internal.Unix;
 
 namespace SocketServer;
@@ -261,12 +262,13 @@ public partial class TcpServer : BaseServer
     /// <param name="request">The connection.</param>
     protected override void ShutdownRequest(object request)
     {
-        if (request is Socket connection)
+        // An AcceptedSocket is the library's own form of an accepted connection (under ServeAsync, when no hook is overridden).
+        if (request is System.Net.Sockets.Socket or AcceptedSocket)
         {
             try
             {
                 // An explicit shutdown sends FIN at once, whoever else still holds the socket.
-                connection.Shutdown(SocketShutdown.Send);
+                AcceptedSocket.Shutdown(request, SocketShutdown.Send);
             }
             catch (Exception e) when (SocketErrors.IsSocketLevel(e))
             {

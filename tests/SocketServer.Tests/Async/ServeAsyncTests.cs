@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -291,6 +292,69 @@ public class ServeAsyncTests : IDisposable
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task AHandlerThatAsksForItsRequestGetsTheConnectionsSocketTheSameEachTime(string transport)
+    {
+        // With no hook overridden the loops build the request's Socket only when asked (AcceptedSocket): what the
+        // handler sees must be what an eager accept gave, the same object on every read.
+        var seen = new TaskCompletionSource<RequestSeen>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using TcpServer server = Create(transport, () => new RequestProbeHandler(seen));
+        Task serving = server.ServeAsync(Token);
+        using Socket client = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+        Assert.Equal("ok\n"u8.ToArray(), await AsyncClients.ReceiveToEndAsync(client, Token));
+        RequestSeen request = await seen.Task.WaitAsync(Token);
+        Assert.IsAssignableFrom<Socket>(request.First);
+        Assert.Same(request.First, request.Second);
+        if (transport != "unix")
+        {
+            Assert.Equal(client.LocalEndPoint, request.ClientAddress);
+            Assert.Equal(client.LocalEndPoint, request.Remote);
+            Assert.Equal(client.RemoteEndPoint, request.Local);
+        }
+
+        server.Shutdown();
+        await serving.WaitAsync(Token);
+    }
+
+    [Fact]
+    public async Task AReplyStillUnreadWhenTheServerClosesArrivesWholeAndEndsWithAnOrderlyClose()
+    {
+        // The client reads only once the server has ended the connection: the reply then waits in the kernel. The
+        // close must be an orderly one (FIN), not a reset (as disposing a bare SafeSocketHandle would make it).
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using TcpServer server = Create("127.0.0.1", () => new AsyncBulkReplyHandler(64 * 1024, written));
+        Task serving = server.ServeAsync(Token);
+        using Socket client = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+        await written.Task.WaitAsync(Token);
+        Eventually.True(() => server.Connections.Count == 0, "the server ended the connection");
+        byte[] reply = await AsyncClients.ReceiveToEndAsync(client, Token);
+        Assert.Equal(64 * 1024, reply.Length);
+        Assert.All(reply, b => Assert.Equal((byte)'x', b));
+        // An orderly close leaves the client's side open (CLOSE_WAIT): its first send is still taken by its kernel.
+        // After a reset, the connection is gone and the send fails (EPIPE).
+        Assert.Equal(4, client.Send("late"u8));
+        server.Shutdown();
+        await serving.WaitAsync(Token);
+    }
+
+    [Fact]
+    public async Task AServerThatOverridesAHookIsGivenTheSocketItselfAsTheRequest()
+    {
+        TestTransports.SkipUnlessAvailable(Transport);
+        var seen = new TaskCompletionSource<RequestSeen>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var server = new VerifyingServer(new IPEndPoint(IPAddress.Loopback, 0), () => new RequestProbeHandler(seen)) { AsyncTransport = Transport };
+        Task serving = server.ServeAsync(Token);
+        using Socket client = await AsyncClients.ConnectAsync(server.ServerAddress, Token);
+        Assert.Equal("ok\n"u8.ToArray(), await AsyncClients.ReceiveToEndAsync(client, Token));
+        RequestSeen request = await seen.Task.WaitAsync(Token);
+        object verified = Assert.Single(server.Verified);
+        Assert.IsAssignableFrom<Socket>(verified);
+        Assert.Same(verified, request.First);
+        server.Shutdown();
+        await serving.WaitAsync(Token);
+    }
+
     private TcpServer Create(string transport, Func<BaseRequestHandler> factory)
     {
         TestTransports.SkipUnlessAvailable(Transport);
@@ -302,6 +366,41 @@ public class ServeAsyncTests : IDisposable
         };
         server.AsyncTransport = Transport;
         return server;
+    }
+
+    private sealed record RequestSeen(object First, object Second, EndPoint? ClientAddress, EndPoint? Remote, EndPoint? Local);
+
+    private sealed class RequestProbeHandler(TaskCompletionSource<RequestSeen> seen) : AsyncStreamRequestHandler
+    {
+        protected override async ValueTask HandleAsync()
+        {
+            var socket = (Socket)Request;
+            seen.TrySetResult(new RequestSeen(socket, Request, ClientAddress, socket.RemoteEndPoint, socket.LocalEndPoint));
+            Output.Write("ok\n"u8);
+            await Output.FlushAsync();
+        }
+    }
+
+    private sealed class AsyncBulkReplyHandler(int length, TaskCompletionSource written) : AsyncStreamRequestHandler
+    {
+        protected override async ValueTask HandleAsync()
+        {
+            Output.GetSpan(length)[..length].Fill((byte)'x');
+            Output.Advance(length);
+            await Output.FlushAsync();
+            written.SetResult();
+        }
+    }
+
+    private sealed class VerifyingServer(EndPoint address, Func<BaseRequestHandler> factory) : TcpServer(address, factory)
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<object> Verified { get; } = new();
+
+        protected override bool VerifyRequest(object request, EndPoint? clientAddress)
+        {
+            Verified.Enqueue(request);
+            return true;
+        }
     }
 
     private sealed class ProbeWork(Func<bool> probe) : Internal.Reactor.IReactorWork

@@ -32,8 +32,11 @@ internal interface IServeSession : IAsyncDatagramHost, IDisposable
     /// <summary>A connection ended under <see cref="ServerLimits.MaxConnections"/>: accept again if accepting paused there.</summary>
     void ResumeAccepting();
 
-    /// <summary>Runs an async stream handler on a connection over <paramref name="socket"/> (after a TLS handshake when the server has TLS).</summary>
-    void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress);
+    /// <summary>
+    /// Runs an async stream handler on the connection <paramref name="request"/>, a <see cref="Socket"/> or an
+    /// <see cref="Requests.AcceptedSocket"/> (after a TLS handshake when the server has TLS).
+    /// </summary>
+    void StartConnection(BaseRequestHandler handler, object request, EndPoint? clientAddress);
 
     /// <summary>Whether an async datagram handler may start on the calling thread (it does not block).</summary>
     bool CanServeInline();

@@ -22,15 +22,20 @@ internal sealed class PortableConnection : IAsyncConnection
     private byte[] _carried = [];
     private int _completed;
 
-    /// <summary>Creates the pipes over <paramref name="stream"/>, a stream on <paramref name="socket"/> that does not own it.</summary>
-    public PortableConnection(PortableConnections owner, Socket socket, EndPoint? clientAddress, Stream stream, SslStream? tls)
+    /// <summary>
+    /// Creates the pipes over <paramref name="stream"/>, a stream on <paramref name="socket"/> that does not own it;
+    /// <paramref name="request"/> is the connection as the server's hooks know it (the socket, or the
+    /// <see cref="Requests.AcceptedSocket"/> it was built from).
+    /// </summary>
+    public PortableConnection(PortableConnections owner, object request, Socket socket, EndPoint? clientAddress, Stream stream, SslStream? tls)
     {
         _owner = owner;
+        Request = request;
         Socket = socket;
         _clientAddress = clientAddress;
         _stream = stream;
         TlsStream = tls;
-        Limits = owner.FindLimits(socket);
+        Limits = owner.FindLimits(request);
         Stream counted = Counted(_stream);
         Input = PipeReader.Create(counted, new StreamPipeReaderOptions(leaveOpen: true));
         Output = CreateOutput(counted);
@@ -39,7 +44,10 @@ internal sealed class PortableConnection : IAsyncConnection
     /// <inheritdoc/>
     public ConnectionState? Limits { get; }
 
-    /// <summary>The accepted socket (the request).</summary>
+    /// <summary>The request, as the server's hooks know it.</summary>
+    public object Request { get; }
+
+    /// <summary>The accepted socket.</summary>
     public Socket Socket { get; }
 
     /// <inheritdoc/>
@@ -153,7 +161,7 @@ internal sealed class PortableConnection : IAsyncConnection
     {
         if (exception is not null)
         {
-            _owner.ReportHandlerFailure(Socket, _clientAddress, exception);
+            _owner.ReportHandlerFailure(Request, _clientAddress, exception);
         }
 
         try

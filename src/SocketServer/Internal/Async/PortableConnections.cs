@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using SocketServer.Internal.Requests;
 using SocketServer.Internal.Tls;
 
 namespace SocketServer.Internal.Async;
@@ -38,31 +39,33 @@ internal sealed class PortableConnections
         server is TcpServer { Tls: { } options, TlsOnAccept: true } ? options : null;
 
     /// <summary>
-    /// Starts an async stream handler on <paramref name="socket"/> (blocking mode): at once in plaintext, or after a
-    /// TLS handshake on the thread pool when the server has TLS.
+    /// Starts an async stream handler on the connection <paramref name="request"/> (its socket in blocking mode): at
+    /// once in plaintext, or after a TLS handshake on the thread pool when the server has TLS.
     /// </summary>
-    public void Start(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress)
+    public void Start(BaseRequestHandler handler, object request, EndPoint? clientAddress)
     {
+        Socket socket = AcceptedSocket.SocketOf(request)!;
         if (TlsOnAccept(_server) is not { } options)
         {
-            StartConnection(handler, socket, clientAddress, new NetworkStream(socket, ownsSocket: false), tls: null);
+            StartConnection(handler, request, socket, clientAddress, new NetworkStream(socket, ownsSocket: false), tls: null);
             return;
         }
 
         // On the thread pool: the handshake's first steps (and its crypto) may run synchronously, never on a caller's loop.
-        Task handshake = Task.Run(() => HandshakeAsync(handler, socket, clientAddress, options));
+        Task handshake = Task.Run(() => HandshakeAsync(handler, request, socket, clientAddress, options));
         _handshakes.TryAdd(handshake, 0);
         _ = handshake.ContinueWith(static (task, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(task, out _), _handshakes, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>
     /// Takes over a connection whose handler is already running (a reactor connection moving off its loop for
-    /// STARTTLS): plaintext pipes over <paramref name="socket"/> (blocking in .NET's view), tracked and stopped as
-    /// the others, and closed through <c>ShutdownRequest</c> when the handler completes.
+    /// STARTTLS): plaintext pipes over <paramref name="socket"/> (blocking in .NET's view), the socket of
+    /// <paramref name="request"/>, tracked and stopped as the others, and closed through <c>ShutdownRequest</c> when
+    /// the handler completes.
     /// </summary>
-    public PortableConnection Adopt(Socket socket, EndPoint? clientAddress)
+    public PortableConnection Adopt(object request, Socket socket, EndPoint? clientAddress)
     {
-        var connection = new PortableConnection(this, socket, clientAddress, new NetworkStream(socket, ownsSocket: false), tls: null);
+        var connection = new PortableConnection(this, request, socket, clientAddress, new NetworkStream(socket, ownsSocket: false), tls: null);
         _connections.TryAdd(connection, 0);
         if (_stop.IsCancellationRequested)
         {
@@ -73,13 +76,13 @@ internal sealed class PortableConnections
     }
 
     /// <summary>The limits state of an admitted connection, or null.</summary>
-    public Limits.ConnectionState? FindLimits(Socket connection) => _server.FindConnection(connection);
+    public Limits.ConnectionState? FindLimits(object request) => _server.FindConnection(request);
 
     /// <summary>A connection is done: the server shuts it down and closes it.</summary>
     public void ConnectionClosed(PortableConnection connection)
     {
         _connections.TryRemove(connection, out _);
-        ShutdownRequest(connection.Socket);
+        ShutdownRequest(connection.Request);
     }
 
     /// <summary>Reports a handler's failure.</summary>
@@ -121,7 +124,7 @@ internal sealed class PortableConnections
         }
     }
 
-    private async Task HandshakeAsync(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress, TlsOptions options)
+    private async Task HandshakeAsync(BaseRequestHandler handler, object request, Socket socket, EndPoint? clientAddress, TlsOptions options)
     {
         SslStream tls;
         try
@@ -131,30 +134,30 @@ internal sealed class PortableConnections
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
             // Serving stops: the client never got a connection to be told about.
-            ShutdownRequest(socket);
+            ShutdownRequest(request);
             return;
         }
         catch (Exception e)
         {
             // A TlsHandshakeException naming the client and the cause: this client's failure only.
-            _report(socket, clientAddress, e);
-            ShutdownRequest(socket);
+            _report(request, clientAddress, e);
+            ShutdownRequest(request);
             return;
         }
 
-        StartConnection(handler, socket, clientAddress, tls, tls);
+        StartConnection(handler, request, socket, clientAddress, tls, tls);
     }
 
-    private void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress, Stream stream, SslStream? tls)
+    private void StartConnection(BaseRequestHandler handler, object request, Socket socket, EndPoint? clientAddress, Stream stream, SslStream? tls)
     {
-        var connection = new PortableConnection(this, socket, clientAddress, stream, tls);
+        var connection = new PortableConnection(this, request, socket, clientAddress, stream, tls);
         _connections.TryAdd(connection, 0);
-        _server.Pipeline.StartOnConnection(handler, connection, socket, clientAddress);
+        _server.Pipeline.StartOnConnection(handler, connection, request, clientAddress);
         if (_stop.IsCancellationRequested)
         {
             connection.Stop();
         }
     }
 
-    private void ShutdownRequest(Socket socket) => _server.Pipeline.EndQuietly(socket, null);
+    private void ShutdownRequest(object request) => _server.Pipeline.EndQuietly(request, null);
 }

@@ -87,8 +87,8 @@ internal sealed class PortableServeSession : IServeSession, IProxyHeaderTranspor
     public void HandlerEnded(object request, EndPoint? clientAddress) => _pipeline.EndQuietly(request, clientAddress);
 
     /// <inheritdoc/>
-    public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress) =>
-        _connections.Start(handler, socket, clientAddress);
+    public void StartConnection(BaseRequestHandler handler, object request, EndPoint? clientAddress) =>
+        _connections.Start(handler, request, clientAddress);
 
     /// <inheritdoc/>
     /// <remarks>The receive loop awaits between datagrams; starting a handler there blocks nobody else.</remarks>

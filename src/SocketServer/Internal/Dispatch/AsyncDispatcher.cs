@@ -21,9 +21,9 @@ internal sealed class AsyncDispatcher(IServeSession session) : RequestDispatcher
         BaseRequestHandler handler = request is DatagramRequest { Pool: { } pool } datagram
             ? pool.HandlerFor(server, datagram, clientAddress)
             : server.CreateHandlerFor(request, clientAddress);
-        if (handler is AsyncStreamRequestHandler && request is Socket connection)
+        if (handler is AsyncStreamRequestHandler && request is Socket or AcceptedSocket)
         {
-            session.StartConnection(handler, connection, clientAddress);
+            session.StartConnection(handler, request, clientAddress);
             return;
         }
 
@@ -33,7 +33,7 @@ internal sealed class AsyncDispatcher(IServeSession session) : RequestDispatcher
             return;
         }
 
-        if (request is Socket socket)
+        if (AcceptedSocket.SocketOf(request) is { } socket)
         {
             session.PrepareForRequestThread(socket);
         }

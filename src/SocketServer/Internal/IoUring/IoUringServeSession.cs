@@ -29,6 +29,7 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
     private readonly PortableConnections _tlsConnections;
     private readonly IoUringLoop[] _loops;
     private readonly int _listenerFd;
+    private readonly AcceptedRequests _accepted;
     private readonly Queue<int> _held = new();
     private readonly HashSet<IoUringProxyHeaderReader> _proxyReads = [];
     private long _listenerRegistration;
@@ -47,6 +48,7 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
         _server = server;
         _run = run;
         _pipeline = server.Pipeline;
+        _accepted = new AcceptedRequests(server);
         _exit = Stop;
         Dispatcher = new AsyncDispatcher(this);
         _tlsConnections = new PortableConnections(server, ReportHandlerFailure);
@@ -170,12 +172,12 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
     }
 
     /// <summary>The limits state of an admitted connection, or null.</summary>
-    public ConnectionState? FindLimits(Socket connection) => _server.FindConnection(connection);
+    public ConnectionState? FindLimits(object request) => _server.FindConnection(request);
 
     /// <inheritdoc/>
     /// <remarks>Round robin over the loops; with TLS the connection is served off the loops, as on the epoll reactor.</remarks>
-    public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress) =>
-        _connections.Start(handler, socket, clientAddress);
+    public void StartConnection(BaseRequestHandler handler, object request, EndPoint? clientAddress) =>
+        _connections.Start(handler, request, clientAddress);
 
     /// <inheritdoc/>
     public bool CanServeInline() => IsOnLoopThread();
@@ -273,16 +275,8 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
 
     private void Accepted(int fd)
     {
-        Socket connection;
-        EndPoint? clientAddress;
-        try
+        if (!_accepted.TryCreate(fd, peerKnown: false, out object connection, out EndPoint? clientAddress))
         {
-            connection = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-            clientAddress = connection.RemoteEndPoint;
-        }
-        catch (Exception e) when (SocketErrors.IsSocketLevel(e))
-        {
-            ReactorNative.Close(fd);
             return;
         }
 

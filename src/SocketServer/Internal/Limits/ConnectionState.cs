@@ -33,10 +33,10 @@ internal sealed class ConnectionState
     private volatile ConnectionLimitException? _readFailure;
     private volatile ConnectionLimitException? _writeFailure;
 
-    public ConnectionState(ConnectionTracker tracker, Socket socket, EndPoint? clientAddress, IPAddress? clientKey, long acceptedAt, TrafficTotals traffic)
+    public ConnectionState(ConnectionTracker tracker, object request, EndPoint? clientAddress, IPAddress? clientKey, long acceptedAt, TrafficTotals traffic)
     {
         _tracker = tracker;
-        Socket = socket;
+        Request = request;
         ClientAddress = clientAddress;
         ClientKey = clientKey;
         AcceptedAt = acceptedAt;
@@ -44,7 +44,8 @@ internal sealed class ConnectionState
         Traffic = traffic;
     }
 
-    public Socket Socket { get; }
+    /// <summary>The connection as the server's hooks know it: a <see cref="Socket"/>, or an <see cref="Requests.AcceptedSocket"/>.</summary>
+    public object Request { get; }
 
     /// <summary>
     /// The server's byte totals, for the async transports that reach the server only through this state (the reactor's
@@ -277,7 +278,7 @@ internal sealed class ConnectionState
         _writeFailure = failure;
         try
         {
-            Socket.LingerState = new LingerOption(true, 0);
+            Requests.AcceptedSocket.ResetOnClose(Request);
         }
         catch (Exception e) when (SocketErrors.IsSocketLevel(e))
         {
@@ -313,7 +314,7 @@ internal sealed class ConnectionState
     {
         try
         {
-            Socket.Shutdown(how);
+            Requests.AcceptedSocket.Shutdown(Request, how);
         }
         catch (Exception e) when (SocketErrors.IsSocketLevel(e))
         {

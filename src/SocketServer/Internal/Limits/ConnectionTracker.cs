@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 
 namespace SocketServer.Internal.Limits;
 
@@ -67,7 +66,7 @@ internal sealed class ConnectionTracker : IDisposable
     public long AcceptPauseCount => Interlocked.Read(ref _acceptPauses);
 
     /// <summary>Admits a new connection, or returns null (and counts and reports why) when a limit refuses it.</summary>
-    public ConnectionState? TryAdmit(Socket socket, EndPoint? clientAddress)
+    public ConnectionState? TryAdmit(object request, EndPoint? clientAddress)
     {
         ServerLimits limits = Limits;
         IPAddress? key = clientAddress is IPEndPoint ip ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address) : null;
@@ -89,12 +88,12 @@ internal sealed class ConnectionTracker : IDisposable
             }
             else
             {
-                state = new ConnectionState(this, socket, clientAddress, key, Time.GetTimestamp(), _server.Diagnostics.Traffic)
+                state = new ConnectionState(this, request, clientAddress, key, Time.GetTimestamp(), _server.Diagnostics.Traffic)
                 {
                     // Every admitted connection is counted open here and closed in Release: the one place each happens.
                     MetricsOpenedAt = _server.Diagnostics.ConnectionOpened(),
                 };
-                _connections.Add(socket, state);
+                _connections.Add(request, state);
                 if (key is not null)
                 {
                     _perClient[key] = _perClient.GetValueOrDefault(key) + 1;

@@ -18,7 +18,7 @@ internal interface IStreamConnectionSession
     PortableConnections TlsConnections { get; }
 
     /// <summary>The limits state of an admitted connection, or null.</summary>
-    ConnectionState? FindLimits(Socket connection);
+    ConnectionState? FindLimits(object request);
 
     /// <summary>Reports a handler's failure with <c>HandleError</c>; a <see cref="ServerExitException"/> stops serving.</summary>
     void ReportHandlerFailure(object request, EndPoint? clientAddress, Exception exception);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal.Async;
+using SocketServer.Internal.Requests;
 
 namespace SocketServer.Internal.Reactor;
 
@@ -37,20 +38,21 @@ internal sealed class LoopConnections
     /// connection is served off the loops (<see cref="IStreamConnectionSession.TlsConnections"/>): the handshake and
     /// the record crypto would stall every other connection of a loop. Any thread.
     /// </summary>
-    public void Start(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress)
+    public void Start(BaseRequestHandler handler, object request, EndPoint? clientAddress)
     {
         if (PortableConnections.TlsOnAccept(_server) is not null)
         {
+            Socket socket = AcceptedSocket.SocketOf(request)!;
             // NetworkStream wants Blocking true, but only .NET's view of it: the descriptor must stay non-blocking in the
             // kernel (SocketBlocking.Set would make it blocking), or the async reads .NET attempts inline on a
             // descriptor it believes non-blocking would block a pool thread, deaf to the handshake deadline.
             socket.Blocking = true;
-            _session.TlsConnections.Start(handler, socket, clientAddress);
+            _session.TlsConnections.Start(handler, request, clientAddress);
             return;
         }
 
         IConnectionLoop loop = _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Count)];
-        var connection = new ServerStreamConnection(_session, loop, socket, clientAddress);
+        var connection = new ServerStreamConnection(_session, loop, request, clientAddress);
         if (loop.IsOnLoopThread)
         {
             StartOnLoop(connection, handler, clientAddress);
@@ -65,7 +67,7 @@ internal sealed class LoopConnections
     public void Closed(ServerStreamConnection connection)
     {
         Forget(connection);
-        _server.Pipeline.EndQuietly(connection.Socket, null);
+        _server.Pipeline.EndQuietly(connection.Request, null);
     }
 
     /// <summary>
@@ -110,13 +112,13 @@ internal sealed class LoopConnections
     {
         if (_session.IsStopping)
         {
-            _server.Pipeline.EndQuietly(connection.Socket, clientAddress);
+            _server.Pipeline.EndQuietly(connection.Request, clientAddress);
             return;
         }
 
         _live[IndexOf(connection.Loop)].Add(connection);
         connection.Start();
-        _server.Pipeline.StartOnConnection(handler, connection, connection.Socket, clientAddress);
+        _server.Pipeline.StartOnConnection(handler, connection, connection.Request, clientAddress);
     }
 
     private int IndexOf(IConnectionLoop loop)

@@ -29,6 +29,7 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
     private readonly int _listenerFd;
     private readonly bool _datagram;
     private readonly ReactorDatagramPort? _datagramPort;
+    private readonly AcceptedRequests _accepted;
     private long _listenerRegistration;
     private CancellationTokenRegistration _cancellation;
     private Exception? _exitException;
@@ -48,6 +49,7 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
         _group = new ReactorGroup(loopCount, "socketserver-loop", server.Diagnostics.EventLoopFailed);
         _connections = new LoopConnections(_group.Loops, this, server);
 
+        _accepted = new AcceptedRequests(server);
         _listenerFd = (int)server.Socket.Handle;
         _datagram = server.Socket.SocketType == SocketType.Dgram;
         if (_datagram)
@@ -119,7 +121,7 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
         // backlog with no new edge; ResumeAccepting posts an accept when a slot frees.
         while (Volatile.Read(ref _stopping) == 0 && !_acceptStopped && !_server.AsyncAtCapacity(ref _pausedAtLimit))
         {
-            int fd = ReactorNative.Accept4(_listenerFd, null, null, ReactorNative.SockNonblock | ReactorNative.SockCloexec);
+            int fd = _accepted.Accept(_listenerFd);
             if (fd < 0)
             {
                 int errno = Marshal.GetLastSystemError();
@@ -137,7 +139,10 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
                 return;
             }
 
-            Accepted(fd);
+            if (_accepted.TryCreate(fd, peerKnown: true, out object request, out EndPoint? clientAddress))
+            {
+                AcceptRequest(request, clientAddress);
+            }
         }
     }
 
@@ -232,36 +237,16 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
         }
     }
 
-    /// <summary>Makes the accepted descriptor the request (a <see cref="Socket"/>) and hands it to the pipeline.</summary>
-    private void Accepted(int fd)
-    {
-        Socket connection;
-        EndPoint? clientAddress;
-        try
-        {
-            connection = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-            clientAddress = connection.RemoteEndPoint;
-        }
-        catch (Exception e) when (SocketErrors.IsSocketLevel(e))
-        {
-            // The peer is already gone (ENOTCONN): as a failed accept, no request.
-            ReactorNative.Close(fd);
-            return;
-        }
-
-        AcceptRequest(connection, clientAddress);
-    }
-
     /// <summary>The limits state of an admitted connection, or null.</summary>
-    public ConnectionState? FindLimits(Socket connection) => _server.FindConnection(connection);
+    public ConnectionState? FindLimits(object request) => _server.FindConnection(request);
 
     /// <inheritdoc/>
     /// <remarks>
     /// Round robin over the loops. With TLS the connection is served off the loops (<see cref="TlsConnections"/>):
     /// the handshake and the record crypto would stall every other connection of a loop.
     /// </remarks>
-    public void StartConnection(BaseRequestHandler handler, Socket socket, EndPoint? clientAddress) =>
-        _connections.Start(handler, socket, clientAddress);
+    public void StartConnection(BaseRequestHandler handler, object request, EndPoint? clientAddress) =>
+        _connections.Start(handler, request, clientAddress);
 
     /// <inheritdoc/>
     public bool CanServeInline() => IsOnLoopThread();

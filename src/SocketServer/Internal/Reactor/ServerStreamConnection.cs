@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using SocketServer.Internal.Async;
 using SocketServer.Internal.Dispatch;
 using SocketServer.Internal.Limits;
-using SocketServer.Internal.Reactor;
+using SocketServer.Internal.Requests;
 
 namespace SocketServer.Internal.Reactor;
 
@@ -18,7 +18,7 @@ namespace SocketServer.Internal.Reactor;
 internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnection
 {
     private readonly IStreamConnectionSession _session;
-    private readonly Socket _socket;
+    private readonly object _request;
     private readonly EndPoint? _clientAddress;
     private Exception? _handlerFailure;
     private bool _handlerDone;
@@ -27,14 +27,18 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
     private ReactorTlsHandoff? _handoff;
     private ReactorTlsHandoff? _handoffAwaitingReceive;
 
-    /// <summary>Creates the connection for an accepted, non-blocking socket on <paramref name="loop"/> (epoll or io_uring); <see cref="DuplexConnection.Start"/> registers it.</summary>
-    public ServerStreamConnection(IStreamConnectionSession session, IConnectionLoop loop, Socket socket, EndPoint? clientAddress)
-        : base(loop, (int)socket.Handle)
+    /// <summary>
+    /// Creates the connection for an accepted, non-blocking socket on <paramref name="loop"/> (epoll or io_uring):
+    /// <paramref name="request"/> is a <see cref="Socket"/>, or an <see cref="AcceptedSocket"/> whose socket nobody built
+    /// yet. <see cref="DuplexConnection.Start"/> registers it.
+    /// </summary>
+    public ServerStreamConnection(IStreamConnectionSession session, IConnectionLoop loop, object request, EndPoint? clientAddress)
+        : base(loop, request is AcceptedSocket accepted ? accepted.Fd : (int)((Socket)request).Handle)
     {
         _session = session;
-        _socket = socket;
+        _request = request;
         _clientAddress = clientAddress;
-        Limits = session.FindLimits(socket);
+        Limits = session.FindLimits(request);
         // Every accepted stream connection has limits state (the async dispatcher tracks them all); it carries the totals.
         Traffic = Limits?.Traffic;
     }
@@ -42,8 +46,8 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
     /// <inheritdoc/>
     public ConnectionState? Limits { get; }
 
-    /// <summary>The request as the server's hooks know it: the accepted socket.</summary>
-    public Socket Socket => _socket;
+    /// <summary>The request as the server's hooks know it: the accepted socket, or the <see cref="AcceptedSocket"/> it will be built from.</summary>
+    public object Request => _request;
 
     /// <inheritdoc/>
     /// <remarks>
@@ -192,7 +196,7 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
         _handlerDone = true;
         if (exception is not null)
         {
-            _session.ReportHandlerFailure(_socket, _clientAddress, exception);
+            _session.ReportHandlerFailure(_request, _clientAddress, exception);
         }
 
         Input.Complete();
@@ -224,8 +228,9 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
             // handshake. Reading it throws when the loop's read failed (a reset): then there is nothing to move.
             rest = TlsUpgrade.TakeRest(Input);
             // NetworkStream wants Blocking true in .NET's view only, as for connections accepted with TLS (see AsyncDispatcher).
-            _socket.Blocking = true;
-            portable = _session.TlsConnections.Adopt(_socket, _clientAddress);
+            Socket socket = AcceptedSocket.SocketOf(_request)!;
+            socket.Blocking = true;
+            portable = _session.TlsConnections.Adopt(_request, socket, _clientAddress);
         }
         catch (Exception e) when (e is IOException || SocketErrors.IsSocketLevel(e))
         {

@@ -67,7 +67,8 @@ internal sealed class RequestPipeline
         if (_server.ProxyProtocolFor(request) is { } proxy)
         {
             // Before the limits and VerifyRequest, so that both (and the per-client cap) see the original client.
-            var socket = (Socket)request;
+            // An accepted socket built lazily becomes the request as a Socket now: the header is read through it.
+            Socket socket = AcceptedSocket.SocketOf(request)!;
             if (!ProxyHeaderReceiver.Trusts(proxy, clientAddress))
             {
                 _server.Diagnostics.ProxyHeaderRefused(clientAddress, untrusted: true, probe: false, reason: null);

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using SocketServer.Internal.Requests;
+
+namespace SocketServer.Internal.Reactor;
+
+/// <summary>
+/// Makes the request and the client's address of each descriptor a loop session accepted, epoll's or io_uring's. On a
+/// TCP server whose request hooks are all the library's (<see cref="BaseServer.RequestHooksOverridden"/>), with
+/// neither TLS nor the PROXY protocol, the request is an <see cref="AcceptedSocket"/>, whose
+/// <see cref="Socket"/> is built only if somebody asks; the client's address comes from the accept itself (or one
+/// <c>getpeername</c>). Otherwise it is the <see cref="Socket"/> at once, as Python's <c>accept()</c> returns.
+/// First loop's thread only: the address buffer is shared.
+/// </summary>
+internal sealed unsafe class AcceptedRequests
+{
+    private readonly bool _deferSockets;
+    private readonly EndPoint? _addressTemplate;
+    private readonly SocketAddress? _peer;
+
+    /// <summary>How <paramref name="server"/>'s accepted connections become requests, decided once per serve run.</summary>
+    public AcceptedRequests(BaseServer server)
+    {
+        EndPoint serverAddress = server.ServerAddress;
+        _deferSockets = server is TcpServer { Tls: null, ProxyProtocol: null }
+            && serverAddress.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+            && !server.RequestHooksOverridden;
+        if (_deferSockets)
+        {
+            _addressTemplate = serverAddress;
+            _peer = new SocketAddress(serverAddress.AddressFamily, SocketAddress.GetMaximumAddressSize(serverAddress.AddressFamily));
+        }
+    }
+
+    /// <summary>Whether requests are <see cref="AcceptedSocket"/>s, whose sockets are built on demand.</summary>
+    public bool DefersSockets => _deferSockets;
+
+    /// <summary>
+    /// <c>accept4</c> on <paramref name="listenerFd"/> (non-blocking, close-on-exec), keeping the peer's address for
+    /// <see cref="TryCreate"/> when the request will need it. Returns the descriptor, or -1 with the error in errno.
+    /// </summary>
+    public int Accept(int listenerFd)
+    {
+        const int Flags = ReactorNative.SockNonblock | ReactorNative.SockCloexec;
+        if (_peer is null)
+        {
+            return ReactorNative.Accept4(listenerFd, null, null, Flags);
+        }
+
+        Span<byte> buffer = _peer.Buffer.Span;
+        uint length = (uint)buffer.Length;
+        fixed (byte* address = buffer)
+        {
+            int fd = ReactorNative.Accept4(listenerFd, address, &length, Flags);
+            _peer.Size = fd >= 0 ? (int)Math.Min(length, (uint)buffer.Length) : 0;
+            return fd;
+        }
+    }
+
+    /// <summary>
+    /// The request for the accepted descriptor <paramref name="fd"/> and its client's address. False when the peer was
+    /// already gone (as a failed accept: no request); the descriptor is closed then.
+    /// </summary>
+    /// <param name="fd">The accepted descriptor; owned by the request from now on.</param>
+    /// <param name="peerKnown">Whether <see cref="Accept"/> took it, with the peer's address.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="clientAddress">The client's address.</param>
+    public bool TryCreate(int fd, bool peerKnown, out object request, out EndPoint? clientAddress)
+    {
+        if (_deferSockets)
+        {
+            try
+            {
+                if (!peerKnown)
+                {
+                    ReadPeer(fd);
+                }
+
+                clientAddress = _addressTemplate!.Create(_peer!);
+            }
+            catch (Exception e) when (SocketErrors.IsSocketLevel(e))
+            {
+                // The peer is already gone (ENOTCONN): as a failed accept, no request.
+                ReactorNative.Close(fd);
+                request = null!;
+                clientAddress = null;
+                return false;
+            }
+
+            request = new AcceptedSocket(fd);
+            return true;
+        }
+
+        // From here the handle owns the descriptor: a failure disposes it (a plain close would leave the handle's
+        // finalizer to close the number again, by then perhaps another connection's).
+        var handle = new SafeSocketHandle(fd, ownsHandle: true);
+        try
+        {
+            var socket = new Socket(handle);
+            clientAddress = socket.RemoteEndPoint;
+            request = socket;
+            return true;
+        }
+        catch (Exception e) when (SocketErrors.IsSocketLevel(e))
+        {
+            handle.Dispose();
+            request = null!;
+            clientAddress = null;
+            return false;
+        }
+    }
+
+    private void ReadPeer(int fd)
+    {
+        Span<byte> buffer = _peer!.Buffer.Span;
+        uint length = (uint)buffer.Length;
+        fixed (byte* address = buffer)
+        {
+            if (ReactorNative.GetPeerName(fd, address, &length) != 0)
+            {
+                throw ReactorErrors.Exception("getpeername", Marshal.GetLastPInvokeError());
+            }
+        }
+
+        _peer.Size = (int)Math.Min(length, (uint)buffer.Length);
+    }
+}
