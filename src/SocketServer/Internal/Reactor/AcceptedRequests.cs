@@ -38,7 +38,8 @@ internal sealed unsafe class AcceptedRequests
 
     /// <summary>
     /// <c>accept4</c> on <paramref name="listenerFd"/> (non-blocking, close-on-exec), keeping the peer's address for
-    /// <see cref="TryCreate"/> when the request will need it. Returns the descriptor, or -1 with the error in errno.
+    /// <see cref="TryCreate"/> when the request will need it. Returns the descriptor, or -1 with the error in
+    /// <see cref="Marshal.GetLastPInvokeError"/>.
     /// </summary>
     public int Accept(int listenerFd)
     {

@@ -124,7 +124,8 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
             int fd = _accepted.Accept(_listenerFd);
             if (fd < 0)
             {
-                int errno = Marshal.GetLastSystemError();
+                // The error the call saved (SetLastError), not errno now: Accept ran managed code after the call.
+                int errno = Marshal.GetLastPInvokeError();
                 if (errno is ReactorNative.EIntr or ReactorNative.EConnAborted)
                 {
                     continue;
