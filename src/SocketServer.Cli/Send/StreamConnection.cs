@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Net.Sockets;
 
 namespace SocketServer.Cli.Send;
@@ -89,7 +88,7 @@ internal sealed class StreamConnection : IAsyncDisposable
     {
         try
         {
-            if (_stream is SslStream tls)
+            if (_stream is SerializedTlsStream tls)
             {
                 await SendCloseNotifyAsync(tls).ConfigureAwait(false);
             }
@@ -108,7 +107,7 @@ internal sealed class StreamConnection : IAsyncDisposable
     /// (seen once in 150 sends to a local server: "Operation failed with error - 5", which escaped and ended the
     /// process with a stack trace); the socket's own half-close that follows tells the server all the same.
     /// </summary>
-    private static async Task SendCloseNotifyAsync(SslStream tls)
+    private static async Task SendCloseNotifyAsync(SerializedTlsStream tls)
     {
         try
         {

@@ -26,17 +26,19 @@ internal sealed class TlsClient
     /// <summary>Whether the server's certificate is accepted unchecked.</summary>
     public bool Insecure { get; }
 
-    /// <summary>Runs the handshake over <paramref name="inner"/>, which the returned stream owns.</summary>
+    /// <summary>
+    /// Runs the handshake over <paramref name="inner"/>, which the returned stream owns: a TLS stream whose reads and
+    /// writes may overlap (see <see cref="SerializedTlsStream"/>).
+    /// </summary>
     /// <param name="inner">The connection.</param>
     /// <param name="target">The server, for the name to check.</param>
     /// <param name="cancellationToken">Ends the handshake.</param>
     /// <returns>The TLS stream.</returns>
     /// <exception cref="AuthenticationException">The handshake failed; the message says why in one sentence, and what to do.</exception>
-    public async Task<SslStream> AuthenticateAsync(Stream inner, SendTarget target, CancellationToken cancellationToken)
+    public async Task<SerializedTlsStream> AuthenticateAsync(Stream inner, SendTarget target, CancellationToken cancellationToken)
     {
         SslPolicyErrors refused = SslPolicyErrors.None;
         string chainStatus = "";
-        var stream = new SslStream(inner, leaveInnerStreamOpen: false);
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = target.HostName,
@@ -61,12 +63,11 @@ internal sealed class TlsClient
         };
         try
         {
-            await stream.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
-            return stream;
+            // The TLS stream is disposed (with the connection) when the handshake fails.
+            return await SerializedTlsStream.AuthenticateAsync(inner, tls => tls.AuthenticateAsClientAsync(options, cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is AuthenticationException or IOException)
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
             throw new AuthenticationException(Explain(refused, chainStatus, target, e), e);
         }
     }
