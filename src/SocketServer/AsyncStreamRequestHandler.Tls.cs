@@ -77,7 +77,7 @@ public partial class AsyncStreamRequestHandler
             PortableConnection target = await connection.PrepareStartTlsAsync().ConfigureAwait(false);
             _connection = target;
             await target.StartTlsAsync(options, early, Server.Diagnostics, cancellationToken).ConfigureAwait(false);
-            Input = SeenByLimits(target.Input);
+            Input = target.InputSeenByLimits();
             Output = target.Output;
             TlsStream = target.TlsStream;
             return;

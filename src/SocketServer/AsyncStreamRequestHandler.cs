@@ -69,7 +69,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     private PipeWriter LimitedOutput(PipeWriter writer) => _limits is null ? writer : new LimitedPipeWriter(writer, _limits);
 
     /// <summary>What the read helpers read: <see cref="Input"/> without the limits' wrapper, since they track their reads themselves.</summary>
-    private PipeReader HelperInput => Input is LimitedPipeReader limited ? limited.Inner : Input;
+    private PipeReader HelperInput => _connection?.HelperInput ?? (Input is LimitedPipeReader limited ? limited.Inner : Input);
 
     /// <summary>Runs before <see cref="HandleAsync"/>, as <see cref="BaseRequestHandler"/>'s Setup.</summary>
     /// <returns>A task that completes when set-up is done.</returns>
@@ -218,7 +218,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
         if (Prepared?.TakeConnection() is { } connection)
         {
             _limits = connection.Limits;
-            Input = SeenByLimits(connection.Input);
+            Input = connection.InputSeenByLimits();
             Output = connection.Output;
             TlsStream = connection.TlsStream;
             _connection = connection;

@@ -10,6 +10,16 @@ internal interface IAsyncConnection
     /// <summary>What the peer sent.</summary>
     PipeReader Input { get; }
 
+    /// <summary>
+    /// The handler's <see cref="AsyncStreamRequestHandler.Input"/>: under <see cref="Limits"/>, a reader whose reads
+    /// that wait are receives for the limits (idle and first-unit deadlines, the receive rate, a drain); else
+    /// <see cref="Input"/>. Called once per handler.
+    /// </summary>
+    PipeReader InputSeenByLimits();
+
+    /// <summary>What the read helpers read: the same input, not reported to the limits (the helpers report by unit).</summary>
+    PipeReader HelperInput { get; }
+
     /// <summary>What goes to the peer.</summary>
     PipeWriter Output { get; }
 

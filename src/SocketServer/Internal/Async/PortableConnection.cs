@@ -54,6 +54,12 @@ internal sealed class PortableConnection : IAsyncConnection
     public PipeReader Input { get; private set; }
 
     /// <inheritdoc/>
+    public PipeReader InputSeenByLimits() => Limits is null ? Input : new LimitedPipeReader(Input, Limits);
+
+    /// <inheritdoc/>
+    public PipeReader HelperInput => Input;
+
+    /// <inheritdoc/>
     public PipeWriter Output { get; private set; }
 
     /// <inheritdoc/>

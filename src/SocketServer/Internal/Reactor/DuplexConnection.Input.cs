@@ -38,28 +38,54 @@ internal partial class DuplexConnection
     private CancellationToken _readToken;
     private CancellationTokenRegistration _readRegistration;
 
+    // Whether the handler's own reads (through Input) are seen by the server's limits (ObserveReads), and whether the
+    // read parked now is one of them; the read helpers' reads go through UnobservedInput and track themselves.
+    private bool _observeReads;
+    private bool _parkedObserved;
+    private UnobservedDuplexInput? _unobservedInput;
+
     /// <summary>True while reading is stopped because the application does not consume its input (back-pressure). Loop thread.</summary>
     public bool IsReadPaused => _readPaused;
 
     /// <summary>True when the connection holds no received block (tests; the loop's thread or a quiet connection).</summary>
     internal bool HoldsNoInputBlock => _readHead is null;
 
-    /// <summary><see cref="PipeReader.TryRead"/>.</summary>
-    internal bool TryReadInput(out ReadResult result)
+    /// <summary>
+    /// From now on the handler's reads through <see cref="Input"/> are observed (<see cref="OnObservedReadWaits"/>,
+    /// <see cref="OnObservedReadReturned"/>, <see cref="OnObservedReadEnded"/>): the server's limits see them as
+    /// receives. Before the handler's first read.
+    /// </summary>
+    internal void ObserveReads() => _observeReads = true;
+
+    /// <summary>The same input, read without being observed: for the read helpers, which tell the limits themselves.</summary>
+    internal PipeReader UnobservedInput => _unobservedInput ??= new UnobservedDuplexInput(this);
+
+    /// <summary><see cref="PipeReader.TryRead"/>; <paramref name="observed"/>: through <see cref="Input"/>.</summary>
+    internal bool TryReadInput(out ReadResult result, bool observed)
     {
+        bool read;
         if (OnLoopThread)
         {
-            return TryReadCore(out result);
+            read = TryReadCore(out result);
+        }
+        else
+        {
+            lock (_input)
+            {
+                read = TryReadCore(out result);
+            }
         }
 
-        lock (_input)
+        if (read && observed && _observeReads && !result.Buffer.IsEmpty)
         {
-            return TryReadCore(out result);
+            OnObservedReadReturned(result.Buffer.Length);
         }
+
+        return read;
     }
 
-    /// <summary><see cref="PipeReader.ReadAsync"/>.</summary>
-    internal ValueTask<ReadResult> ReadInputAsync(CancellationToken cancellationToken)
+    /// <summary><see cref="PipeReader.ReadAsync"/>; <paramref name="observed"/>: through <see cref="Input"/>.</summary>
+    internal ValueTask<ReadResult> ReadInputAsync(bool observed, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -78,6 +104,11 @@ internal partial class DuplexConnection
             {
                 // Something the handler has not seen yet: no wait (TryReadCore throws a failed input's error).
                 _ = TryReadCore(out ReadResult ready);
+                if (observed && _observeReads && !ready.Buffer.IsEmpty)
+                {
+                    OnObservedReadReturned(ready.Buffer.Length);
+                }
+
                 return new ValueTask<ReadResult>(ready);
             }
 
@@ -103,6 +134,14 @@ internal partial class DuplexConnection
             if (!onLoop && Volatile.Read(ref _readCanceled) != 0)
             {
                 Request(ReadCheckRequest);
+            }
+
+            _parkedObserved = observed && _observeReads;
+            if (_parkedObserved)
+            {
+                // Parked already, and under the lock off the loop: if this closes an idle connection (a drain), the
+                // end of input it causes completes this read.
+                OnObservedReadWaits();
             }
 
             return new ValueTask<ReadResult>(_input, _input.Version);
@@ -325,21 +364,46 @@ internal partial class DuplexConnection
 
         CancellationToken token = _readToken;
         _readToken = default;
+        bool observed = _parkedObserved;
+        _parkedObserved = false;
         if (Interlocked.Exchange(ref _readTokenFired, 0) != 0 && token.IsCancellationRequested)
         {
-            _input.SetException(new OperationCanceledException(token));
+            _input.SetException((observed ? OnObservedReadEnded(0) : null) ?? new OperationCanceledException(token));
             return;
         }
 
         if (_inputEnded && _inputError is { } error)
         {
-            _input.SetException(error);
+            _input.SetException((observed ? OnObservedReadEnded(0) : null) ?? error);
             return;
         }
 
         bool canceled = Volatile.Read(ref _readCanceled) != 0 && Interlocked.Exchange(ref _readCanceled, 0) != 0;
-        _input.SetResult(new ReadResult(Buffered(), canceled, _inputEnded));
+        ReadOnlySequence<byte> buffered = Buffered();
+        if (observed && OnObservedReadEnded(buffered.Length) is { } limit)
+        {
+            _input.SetException(limit);
+            return;
+        }
+
+        _input.SetResult(new ReadResult(buffered, canceled, _inputEnded));
     }
+
+    /// <summary>An observed read is about to wait for the peer. Loop thread, or under the input's lock.</summary>
+    protected virtual void OnObservedReadWaits()
+    {
+    }
+
+    /// <summary>An observed read returns <paramref name="length"/> bytes (more than none) without waiting.</summary>
+    protected virtual void OnObservedReadReturned(long length)
+    {
+    }
+
+    /// <summary>
+    /// An observed read that waited ends, with <paramref name="length"/> bytes buffered (0 when it fails): returns the
+    /// exception it must end with instead (a limit cut the connection), or null. Loop thread.
+    /// </summary>
+    protected virtual Exception? OnObservedReadEnded(long length) => null;
 
     private bool TryReadCore(out ReadResult result)
     {

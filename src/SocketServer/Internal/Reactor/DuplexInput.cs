@@ -29,10 +29,10 @@ internal sealed class DuplexInput(DuplexConnection connection) : PipeReader, IVa
     public override void Complete(Exception? exception = null) => connection.CompleteInput();
 
     /// <inheritdoc/>
-    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) => connection.ReadInputAsync(cancellationToken);
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) => connection.ReadInputAsync(observed: true, cancellationToken);
 
     /// <inheritdoc/>
-    public override bool TryRead(out ReadResult result) => connection.TryReadInput(out result);
+    public override bool TryRead(out ReadResult result) => connection.TryReadInput(out result, observed: true);
 
     /// <inheritdoc/>
     ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _core.GetResult(token);

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -45,6 +46,21 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
 
     /// <inheritdoc/>
     public ConnectionState? Limits { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>The connection's own reader, observed: no wrapper per connection (see <see cref="OnObservedReadEnded"/>).</remarks>
+    public PipeReader InputSeenByLimits()
+    {
+        if (Limits is not null)
+        {
+            ObserveReads();
+        }
+
+        return Input;
+    }
+
+    /// <inheritdoc/>
+    public PipeReader HelperInput => Limits is null ? Input : UnobservedInput;
 
     /// <summary>The request as the server's hooks know it: the accepted socket, or the <see cref="AcceptedSocket"/> it will be built from.</summary>
     public object Request => _request;
@@ -175,6 +191,39 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
         {
             limits.BeforeSend((int)Math.Min(unsent, int.MaxValue));
         }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A read that waits is a receive for the limits; false from the state means a drain closed this idle connection
+    /// (its receiving side is shut), so the read completes with the end of the stream.
+    /// </remarks>
+    protected override void OnObservedReadWaits() => _ = Limits!.BeforeReceive(0);
+
+    /// <inheritdoc/>
+    /// <remarks>A read that returns bytes is a whole unit, as a plain <c>recv</c> is on the faithful path.</remarks>
+    protected override void OnObservedReadReturned(long length) => Limits!.UnitCompleted();
+
+    /// <inheritdoc/>
+    protected override Exception? OnObservedReadEnded(long length)
+    {
+        ConnectionState limits = Limits!;
+        try
+        {
+            limits.AfterReceive((int)Math.Min(length, int.MaxValue));
+        }
+        catch (Exception limit)
+        {
+            // The limit that cut the connection (a ConnectionLimitException) ends the read instead.
+            return limit;
+        }
+
+        if (length > 0)
+        {
+            limits.UnitCompleted();
+        }
+
+        return null;
     }
 
     /// <inheritdoc/>
