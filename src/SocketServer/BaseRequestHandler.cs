@@ -96,7 +96,7 @@ public class BaseRequestHandler
     }
 
     /// <summary>What the dispatcher prepared for this request beside the handler, or null on the faithful path.</summary>
-    private protected Internal.Requests.PreparedRequest? Prepared { get; private set; }
+    private protected Internal.Requests.PreparedRequest? Prepared { get; set; }
 
     /// <summary>Prepares for <see cref="Handle"/>; does nothing by default.</summary>
     /// <remarks>May be overridden.</remarks>
