@@ -1,4 +1,5 @@
 using System.Net.Security;
+using SocketServer.Internal;
 
 namespace SocketServer.Cli.Send;
 
@@ -14,34 +15,16 @@ namespace SocketServer.Cli.Send;
 /// Each operation holds <see cref="TlsGate"/> from start to end, except while the TLS stream waits on the connection
 /// beneath it (<see cref="GatedTransport"/> lets go of the gate for exactly that long).
 /// </remarks>
-internal sealed class SerializedTlsStream : Stream
+internal sealed class SerializedTlsStream : PassThroughStream
 {
     private readonly SslStream _tls;
     private readonly TlsGate _gate;
 
     private SerializedTlsStream(SslStream tls, TlsGate gate)
+        : base(tls, ownsInner: false)
     {
         _tls = tls;
         _gate = gate;
-    }
-
-    /// <inheritdoc/>
-    public override bool CanRead => true;
-
-    /// <inheritdoc/>
-    public override bool CanSeek => false;
-
-    /// <inheritdoc/>
-    public override bool CanWrite => true;
-
-    /// <inheritdoc/>
-    public override long Length => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     /// <summary>Runs <paramref name="handshake"/> on a TLS stream over <paramref name="connection"/>, which the result owns.</summary>
@@ -114,32 +97,21 @@ internal sealed class SerializedTlsStream : Stream
     }
 
     /// <inheritdoc/>
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    /// <remarks>Not offered: a synchronous read would wait on the connection holding the gate, and this tool reads asynchronously.</remarks>
+    public override int Read(Span<byte> buffer) => throw new NotSupportedException("SerializedTlsStream reads asynchronously only.");
 
     /// <inheritdoc/>
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    /// <remarks>Not offered, as <see cref="Read(Span{byte})"/>.</remarks>
+    public override void Write(ReadOnlySpan<byte> buffer) => throw new NotSupportedException("SerializedTlsStream writes asynchronously only.");
 
     /// <inheritdoc/>
+    /// <remarks>Nothing to do: every write is sent by the TLS stream as it is made.</remarks>
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <inheritdoc/>
     public override void Flush()
     {
     }
-
-    /// <inheritdoc/>
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-
-    /// <inheritdoc/>
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-
-    /// <inheritdoc/>
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

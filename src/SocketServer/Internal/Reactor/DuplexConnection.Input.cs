@@ -42,7 +42,7 @@ internal partial class DuplexConnection
     // read parked now is one of them; the read helpers' reads go through UnobservedInput and track themselves.
     private bool _observeReads;
     private bool _parkedObserved;
-    private UnobservedDuplexInput? _unobservedInput;
+    private DuplexReader? _unobservedInput;
 
     /// <summary>True while reading is stopped because the application does not consume its input (back-pressure). Loop thread.</summary>
     public bool IsReadPaused => _readPaused;
@@ -58,7 +58,7 @@ internal partial class DuplexConnection
     internal void ObserveReads() => _observeReads = true;
 
     /// <summary>The same input, read without being observed: for the read helpers, which tell the limits themselves.</summary>
-    internal PipeReader UnobservedInput => _unobservedInput ??= new UnobservedDuplexInput(this);
+    internal PipeReader UnobservedInput => _unobservedInput ??= new DuplexReader(this, observed: false);
 
     /// <summary><see cref="PipeReader.TryRead"/>; <paramref name="observed"/>: through <see cref="Input"/>.</summary>
     internal bool TryReadInput(out ReadResult result, bool observed)

@@ -8,31 +8,13 @@ namespace SocketServer.Internal.Reactor;
 /// into. The state is the connection's (see its threading rules); this object is the face the handler holds, the
 /// completion source of a read that waits, and the connection's lock for the rare cross-thread path.
 /// </summary>
-internal sealed class DuplexInput(DuplexConnection connection) : PipeReader, IValueTaskSource<ReadResult>
+internal sealed class DuplexInput(DuplexConnection connection) : DuplexReader(connection, observed: true), IValueTaskSource<ReadResult>
 {
     // Continuations run where the read completes: inline on the loop, which is the point (no thread hop).
     private ManualResetValueTaskSourceCore<ReadResult> _core = new() { RunContinuationsAsynchronously = false };
 
     /// <summary>The version of the read that waits now.</summary>
     internal short Version => _core.Version;
-
-    /// <inheritdoc/>
-    public override void AdvanceTo(SequencePosition consumed) => connection.AdvanceInput(consumed, consumed);
-
-    /// <inheritdoc/>
-    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => connection.AdvanceInput(consumed, examined);
-
-    /// <inheritdoc/>
-    public override void CancelPendingRead() => connection.CancelPendingRead();
-
-    /// <inheritdoc/>
-    public override void Complete(Exception? exception = null) => connection.CompleteInput();
-
-    /// <inheritdoc/>
-    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) => connection.ReadInputAsync(observed: true, cancellationToken);
-
-    /// <inheritdoc/>
-    public override bool TryRead(out ReadResult result) => connection.TryReadInput(out result, observed: true);
 
     /// <inheritdoc/>
     ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _core.GetResult(token);
