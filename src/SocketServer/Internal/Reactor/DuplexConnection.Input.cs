@@ -113,6 +113,16 @@ internal partial class DuplexConnection
             }
 
             ThrowIfReaderCompleted();
+            // Before the read is parked (published), and before anything of it is set up, since the limits may throw
+            // (a limit already cut the connection): once parked, the loop may deliver it at once. If this closes an
+            // idle connection (a drain), the end of input it causes completes the read: the loop sees it parked (off
+            // the loop it waits for this lock, then looks again).
+            _parkedObserved = observed && _observeReads;
+            if (_parkedObserved)
+            {
+                OnObservedReadWaits();
+            }
+
             // Everything was examined: the read waits for more, and until then the input is the loop's alone.
             _input.Reset();
             _readToken = cancellationToken;
@@ -134,14 +144,6 @@ internal partial class DuplexConnection
             if (!onLoop && Volatile.Read(ref _readCanceled) != 0)
             {
                 Request(ReadCheckRequest);
-            }
-
-            _parkedObserved = observed && _observeReads;
-            if (_parkedObserved)
-            {
-                // Parked already, and under the lock off the loop: if this closes an idle connection (a drain), the
-                // end of input it causes completes this read.
-                OnObservedReadWaits();
             }
 
             return new ValueTask<ReadResult>(_input, _input.Version);
