@@ -9,7 +9,7 @@ namespace SocketServer.Internal.Reactor;
 /// <see cref="IoUringLoop"/>, and the handler's duplex pipe over it: <see cref="Input"/> hands the handler the pooled
 /// blocks the connection received into, <see cref="Output"/> gives it blocks to write into, which the connection sends
 /// from (no copy), once the read that ran the handler returns or at the end of the loop's batch. Usable for accepted
-/// and for connected (client) sockets alike; the descriptor stays the caller's to close, after <see cref="Detach"/>.
+/// and for connected (client) sockets alike; the descriptor stays the caller's to close, after <see cref="Detach()"/>.
 /// </summary>
 /// <remarks>
 /// <para><b>Transports.</b> How bytes move is the only thing the two loops do differently, each in a file of its own:
@@ -152,11 +152,18 @@ internal partial class DuplexConnection : IReactorHandler, IIoUringHandler, IRea
         }
     }
 
+    /// <summary>Ends the registration of a descriptor that stays open or may be held elsewhere (see <see cref="Detach(bool)"/>). Loop thread.</summary>
+    public void Detach() => Detach(closedNextByOnlyOwner: false);
+
     /// <summary>
     /// Ends the registration, before the descriptor is closed: no event or completion reaches the connection after
     /// this (io_uring cancels its receive; the kernel lets go of the file when that completes). Loop thread.
     /// </summary>
-    public void Detach()
+    /// <param name="closedNextByOnlyOwner">
+    /// Whether the descriptor is closed right after this by the only holder of the file: epoll then drops it at the
+    /// close, so the connection only forgets its registration (no <c>EPOLL_CTL_DEL</c>).
+    /// </param>
+    public void Detach(bool closedNextByOnlyOwner)
     {
         if (!_registered)
         {
@@ -165,7 +172,14 @@ internal partial class DuplexConnection : IReactorHandler, IIoUringHandler, IRea
 
         if (_ring is null)
         {
-            _epoll!.Unregister(_registration, Fd);
+            if (closedNextByOnlyOwner)
+            {
+                _epoll!.Forget(_registration);
+            }
+            else
+            {
+                _epoll!.Unregister(_registration, Fd);
+            }
         }
         else
         {

@@ -315,8 +315,10 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
             handoff.Fail(new IOException("StartTlsAsync: the server stopped before TLS could start."));
         }
 
-        // Unregistered before the descriptor closes: once closed, its number may be reused by the next accept.
-        Detach();
+        // Unregistered before the descriptor closes: once closed, its number may be reused by the next accept. The
+        // request closes it next (ShutdownRequest, the library's own when the request is an AcceptedSocket); with no
+        // Socket built, nobody else holds the file, so epoll drops it at that close by itself.
+        Detach(closedNextByOnlyOwner: _request is AcceptedSocket { HasSocket: false });
         _session.ConnectionClosed(this);
     }
 

@@ -34,6 +34,9 @@ internal sealed class AcceptedSocket : IDisposable
     /// <summary>The descriptor, for the loops (which never outlive the request's end).</summary>
     public int Fd { get; }
 
+    /// <summary>Whether the <see cref="Socket"/> was built (somebody outside the loop may hold the connection).</summary>
+    public bool HasSocket => Volatile.Read(ref _socket) is not null;
+
     /// <summary>The connection as a <see cref="System.Net.Sockets.Socket"/>: built on first use, the same one afterwards.</summary>
     /// <exception cref="ObjectDisposedException">The connection was closed before anybody asked for its socket.</exception>
     public Socket Socket => Volatile.Read(ref _socket) ?? Build();
