@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using SocketServer.Internal.Async;
 using SocketServer.Internal.Dispatch;
-using SocketServer.Internal.Limits;
 using SocketServer.Internal.Proxy;
 using SocketServer.Internal.Reactor;
 using SocketServer.Internal.Requests;
@@ -170,9 +169,6 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
             ArmAcceptIfServing();
         }
     }
-
-    /// <summary>The limits state of an admitted connection, or null.</summary>
-    public ConnectionState? FindLimits(object request) => _server.FindConnection(request);
 
     /// <inheritdoc/>
     /// <remarks>Round robin over the loops; with TLS the connection is served off the loops, as on the epoll reactor.</remarks>

@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
 using SocketServer.Internal.Async;
-using SocketServer.Internal.Limits;
 
 namespace SocketServer.Internal.Reactor;
 
@@ -16,9 +14,6 @@ internal interface IStreamConnectionSession
 
     /// <summary>The TLS connections, served off the loops, where STARTTLS moves a connection.</summary>
     PortableConnections TlsConnections { get; }
-
-    /// <summary>The limits state of an admitted connection, or null.</summary>
-    ConnectionState? FindLimits(object request);
 
     /// <summary>Reports a handler's failure with <c>HandleError</c>; a <see cref="ServerExitException"/> stops serving.</summary>
     void ReportHandlerFailure(object request, EndPoint? clientAddress, Exception exception);

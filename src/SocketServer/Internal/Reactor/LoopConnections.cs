@@ -52,7 +52,7 @@ internal sealed class LoopConnections
         }
 
         IConnectionLoop loop = _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Count)];
-        var connection = new ServerStreamConnection(_session, loop, request, clientAddress);
+        var connection = new ServerStreamConnection(_session, loop, request, clientAddress, _server.FindConnection(request));
         if (loop.IsOnLoopThread)
         {
             StartOnLoop(connection, handler, clientAddress);
@@ -78,11 +78,7 @@ internal sealed class LoopConnections
     {
         int index = IndexOf(connection.Loop);
         _live[index].Remove(connection);
-        if (_live[index].Count == 0 && _stopSignals[index] is { } done)
-        {
-            _stopSignals[index] = null;
-            done.Signal();
-        }
+        SignalIfStopped(index);
     }
 
     /// <summary>
@@ -98,11 +94,7 @@ internal sealed class LoopConnections
             connection.Stop();
         }
 
-        if (_live[index].Count == 0 && _stopSignals[index] is not null)
-        {
-            _stopSignals[index] = null;
-            done.Signal();
-        }
+        SignalIfStopped(index);
     }
 
     /// <summary>The live connections of loop <paramref name="index"/>; read on that loop's thread only.</summary>
@@ -119,6 +111,16 @@ internal sealed class LoopConnections
         _live[IndexOf(connection.Loop)].Add(connection);
         connection.Start();
         _server.Pipeline.StartOnConnection(handler, connection, connection.Request, clientAddress);
+    }
+
+    /// <summary>A stopping loop whose last connection is gone says so, once.</summary>
+    private void SignalIfStopped(int index)
+    {
+        if (_live[index].Count == 0 && _stopSignals[index] is { } done)
+        {
+            _stopSignals[index] = null;
+            done.Signal();
+        }
     }
 
     private int IndexOf(IConnectionLoop loop)

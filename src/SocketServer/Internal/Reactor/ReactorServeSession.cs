@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using SocketServer.Internal.Async;
 using SocketServer.Internal.Dispatch;
-using SocketServer.Internal.Limits;
 using SocketServer.Internal.Proxy;
 using SocketServer.Internal.Requests;
 
@@ -237,9 +236,6 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
             Stop(e);
         }
     }
-
-    /// <summary>The limits state of an admitted connection, or null.</summary>
-    public ConnectionState? FindLimits(object request) => _server.FindConnection(request);
 
     /// <inheritdoc/>
     /// <remarks>

@@ -31,15 +31,16 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
     /// <summary>
     /// Creates the connection for an accepted, non-blocking socket on <paramref name="loop"/> (epoll or io_uring):
     /// <paramref name="request"/> is a <see cref="Socket"/>, or an <see cref="AcceptedSocket"/> whose socket nobody built
-    /// yet. <see cref="DuplexConnection.Start"/> registers it.
+    /// yet; <paramref name="limits"/> is its state under the server's limits, if it has one.
+    /// <see cref="DuplexConnection.Start"/> registers it.
     /// </summary>
-    public ServerStreamConnection(IStreamConnectionSession session, IConnectionLoop loop, object request, EndPoint? clientAddress)
+    public ServerStreamConnection(IStreamConnectionSession session, IConnectionLoop loop, object request, EndPoint? clientAddress, ConnectionState? limits)
         : base(loop, request is AcceptedSocket accepted ? accepted.Fd : (int)((Socket)request).Handle)
     {
         _session = session;
         _request = request;
         _clientAddress = clientAddress;
-        Limits = session.FindLimits(request);
+        Limits = limits;
         // Every accepted stream connection has limits state (the async dispatcher tracks them all); it carries the totals.
         Traffic = Limits?.Traffic;
     }
