@@ -23,7 +23,8 @@ internal sealed unsafe class AcceptedRequests
     public AcceptedRequests(BaseServer server)
     {
         EndPoint serverAddress = server.ServerAddress;
-        _deferSockets = server is TcpServer { Tls: null, ProxyProtocol: null }
+        // UdpServer derives from TcpServer: only a stream listener accepts.
+        _deferSockets = server is TcpServer { Tls: null, ProxyProtocol: null, SocketType: SocketType.Stream }
             && serverAddress.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
             && !server.RequestHooksOverridden;
         if (_deferSockets)
