@@ -40,6 +40,9 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     private ConnectionState? _limits;
     private IAsyncConnection? _connection;
     private Socket? _requestSocket;
+    private Task? _handling;
+    private ExecutionContext? _handlingContext;
+    private Action? _afterHandling;
 
     /// <summary>What the client sent. <see cref="ReadResult.IsCompleted"/> marks its end of stream (it shut down sending).</summary>
     /// <remarks>
@@ -224,7 +227,7 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
             Output = connection.Output;
             TlsStream = connection.TlsStream;
             _connection = connection;
-            StartOnConnection(connection);
+            StartOnConnection();
             return;
         }
 
@@ -275,30 +278,171 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
         }
     }
 
-    private async void StartOnConnection(IAsyncConnection connection)
+    // The run on a reactor connection (SetupAsync, HandleAsync, FinishAsync, then the connection is told) is written
+    // out as steps instead of one async method: while HandleAsync waits, an idle connection keeps this continuation
+    // (a 64 B delegate) and the pending task rather than a second state machine (144 B) beside the handler's own.
+    // Every exception ends up in HandlerCompleted, as an async method's catch would put it; an asynchronous
+    // SetupAsync or FinishAsync (rare) is awaited by a small async method. FinishAsync runs in the execution context
+    // an await would have restored (captured by hand: a flowing OnCompleted would allocate 40 B more per connection).
+    private void StartOnConnection()
     {
-        // async void on purpose: every exception is caught and handed to the connection, which reports it.
-        // RunAsync written out here: one state machine per connection instead of two (idle connections keep it).
+        // As an async method's start: what the steps change in the execution context (an AsyncLocal a synchronous
+        // SetupAsync sets) stays with this run, not with the thread that started it (a loop's, serving others).
+        if (ExecutionContext.Capture() is { } context)
+        {
+            ExecutionContext.Run(context, static handler => ((AsyncStreamRequestHandler)handler!).SetupOnConnection(), this);
+        }
+        else
+        {
+            SetupOnConnection();
+        }
+    }
+
+    private void SetupOnConnection()
+    {
+        ValueTask setup;
+        try
+        {
+            setup = SetupAsync();
+        }
+        catch (Exception e)
+        {
+            HandleOnConnection(e);
+            return;
+        }
+
+        if (setup.IsCompleted)
+        {
+            HandleOnConnection(FailureOf(setup));
+        }
+        else
+        {
+            HandleAfterSetupAsync(setup);
+        }
+    }
+
+    private async void HandleAfterSetupAsync(ValueTask setup)
+    {
+        // async void on purpose: the setup's exception is handed on, as every other one.
         Exception? failure = null;
         try
         {
-            await SetupAsync().ConfigureAwait(false);
-            try
-            {
-                await HandleAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                await FinishAsync().ConfigureAwait(false);
-            }
+            await setup.ConfigureAwait(false);
         }
         catch (Exception e)
         {
             failure = e;
         }
 
-        // After STARTTLS on the reactor the request belongs to the connection the socket moved to.
-        (_connection ?? connection).HandlerCompleted(failure);
+        HandleOnConnection(failure);
+    }
+
+    /// <summary>Runs <see cref="HandleAsync"/> once the setup completed, unless it failed with <paramref name="setupFailure"/>.</summary>
+    private void HandleOnConnection(Exception? setupFailure)
+    {
+        if (setupFailure is not null)
+        {
+            _connection!.HandlerCompleted(setupFailure);
+            return;
+        }
+
+        ValueTask handling;
+        try
+        {
+            handling = HandleAsync();
+        }
+        catch (Exception e)
+        {
+            FinishOnConnection(e);
+            return;
+        }
+
+        if (handling.IsCompleted)
+        {
+            FinishOnConnection(FailureOf(handling));
+            return;
+        }
+
+        // A task-backed ValueTask (an async HandleAsync's) gives its task without allocating.
+        Task task = handling.AsTask();
+        _handling = task;
+        _handlingContext = ExecutionContext.Capture();
+        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_afterHandling ??= AfterHandling);
+    }
+
+    private void AfterHandling()
+    {
+        ExecutionContext? context = _handlingContext;
+        _handlingContext = null;
+        if (context is null)
+        {
+            // The flow was suppressed when the handling began: nothing to restore.
+            FinishAfterHandling();
+        }
+        else
+        {
+            ExecutionContext.Run(context, static handler => ((AsyncStreamRequestHandler)handler!).FinishAfterHandling(), this);
+        }
+    }
+
+    private void FinishAfterHandling()
+    {
+        Task handling = _handling!;
+        _handling = null;
+        FinishOnConnection(FailureOf(new ValueTask(handling)));
+    }
+
+    /// <summary>Runs <see cref="FinishAsync"/> whatever the handling did; its exception, if any, replaces the handling's.</summary>
+    private void FinishOnConnection(Exception? failure)
+    {
+        ValueTask finish;
+        try
+        {
+            finish = FinishAsync();
+        }
+        catch (Exception e)
+        {
+            _connection!.HandlerCompleted(e);
+            return;
+        }
+
+        if (finish.IsCompleted)
+        {
+            _connection!.HandlerCompleted(FailureOf(finish) ?? failure);
+        }
+        else
+        {
+            CompleteAfterFinishAsync(finish, failure);
+        }
+    }
+
+    private async void CompleteAfterFinishAsync(ValueTask finish, Exception? failure)
+    {
+        // async void on purpose, as HandleAfterSetupAsync.
+        try
+        {
+            await finish.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        _connection!.HandlerCompleted(failure);
+    }
+
+    /// <summary>The exception a completed <paramref name="task"/> ended with (its result taken, once), or null.</summary>
+    private static Exception? FailureOf(ValueTask task)
+    {
+        try
+        {
+            task.GetAwaiter().GetResult();
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
     }
 
     private async ValueTask RunAsync()
