@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using SocketServer.Internal.IoUring;
 using SocketServer.Internal.Reactor;
 using SocketServer.Tests.Infrastructure;
@@ -262,6 +263,87 @@ public sealed class DuplexConnectionTests
         Assert.Equal("ok"u8.ToArray(), await AsyncClients.ReceiveExactlyAsync(pair.Client, 2, Token));
         pair.Client.Shutdown(SocketShutdown.Send);
         await echo.WaitAsync(TestTimeouts.Long, Token);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task TokensEndOnlyTheWaitTheyWereGivenTo(string transport)
+    {
+        await using Pair pair = await Pair.OpenAsync(transport);
+        using var first = new CancellationTokenSource();
+        using var second = new CancellationTokenSource();
+        var secondEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A read given a token that is never canceled gets its bytes; the next read's token, canceled while it waits,
+        // ends that read only; a read with no token afterwards waits and gets the next bytes as usual.
+        Task<string[]> reading = pair.OnLoopAsync<string[]>(async () =>
+        {
+            PipeReader input = pair.Server.Input;
+            ReadResult one = await input.ReadAsync(first.Token);
+            string got = Encoding.ASCII.GetString(one.Buffer.ToArray());
+            input.AdvanceTo(one.Buffer.End);
+            ValueTask<ReadResult> waiting = input.ReadAsync(second.Token);
+            await Task.Run(second.Cancel, Token);
+            string outcome;
+            try
+            {
+                ReadResult unexpected = await waiting;
+                outcome = $"read {unexpected.Buffer.Length} bytes";
+            }
+            catch (OperationCanceledException e)
+            {
+                outcome = e.CancellationToken == second.Token ? "canceled by its token" : "canceled by another token";
+            }
+
+            secondEnded.SetResult();
+            ReadResult three = await input.ReadAsync();
+            string last = Encoding.ASCII.GetString(three.Buffer.ToArray());
+            input.AdvanceTo(three.Buffer.End);
+            return [got, outcome, last];
+        });
+
+        await pair.Client.SendAsync("one"u8.ToArray(), Token);
+        // Sent once the second read is over: the third waits for it.
+        await secondEnded.Task.WaitAsync(TestTimeouts.Long, Token);
+        await pair.Client.SendAsync("two"u8.ToArray(), Token);
+        Assert.Equal(["one", "canceled by its token", "two"], await reading.WaitAsync(TestTimeouts.Long, Token));
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task AWaitingFlushEndsWhenItsTokenIsCanceled(string transport)
+    {
+        await using Pair pair = await Pair.OpenAsync(transport);
+        pair.Client.ReceiveBufferSize = 16 * 1024;
+        byte[] chunk = new byte[16 * 1024];
+        using var cancel = new CancellationTokenSource();
+        // The peer never reads: once the socket is full a flush waits, and only its token ends it.
+        Task<string> writing = pair.OnLoopAsync(async () =>
+        {
+            for (int i = 0; i < 65536; i++)
+            {
+                pair.Server.Output.Write(chunk);
+                try
+                {
+                    await pair.Server.Output.FlushAsync(cancel.Token);
+                }
+                catch (OperationCanceledException e)
+                {
+                    return e.CancellationToken == cancel.Token ? "canceled by its token" : "canceled by another token";
+                }
+            }
+
+            throw new InvalidOperationException("No flush ever waited.");
+        });
+
+        bool stuck = false;
+        for (int turn = 0; turn < 100_000 && !stuck && !writing.IsCompleted; turn++)
+        {
+            stuck = await pair.OnLoopAsync(() => Task.FromResult(pair.Server.IsFlushWaiting && pair.Server.IsSendBlocked));
+        }
+
+        Assert.True(stuck);
+        await Task.Run(cancel.Cancel, Token);
+        Assert.Equal("canceled by its token", await writing.WaitAsync(TestTimeouts.Long, Token));
     }
 
     [Theory]

@@ -34,9 +34,7 @@ internal partial class DuplexConnection
     private int _readBlocks = MinReadBlocks;
     private Exception? _inputError;
     private int _readCanceled;
-    private int _readTokenFired;
-    private CancellationToken _readToken;
-    private CancellationTokenRegistration _readRegistration;
+    private ParkedWaitToken? _readWaitToken;
 
     // Whether the handler's own reads (through Input) are seen by the server's limits (ObserveReads), and whether the
     // read parked now is one of them; the read helpers' reads go through UnobservedInput and track themselves.
@@ -125,10 +123,9 @@ internal partial class DuplexConnection
 
             // Everything was examined: the read waits for more, and until then the input is the loop's alone.
             _input.Reset();
-            _readToken = cancellationToken;
             if (cancellationToken.CanBeCanceled)
             {
-                _readRegistration = cancellationToken.UnsafeRegister(static state => ((DuplexConnection)state!).OnReadTokenCanceled(), this);
+                (_readWaitToken ??= new ParkedWaitToken()).Arm(static state => ((DuplexConnection)state!).OnReadTokenCanceled(), this, cancellationToken);
             }
 
             if (onLoop)
@@ -342,7 +339,7 @@ internal partial class DuplexConnection
     /// <summary>A cancellation or a token may end the parked read. Loop thread.</summary>
     private void CheckParkedRead()
     {
-        if (Volatile.Read(ref _readParked) && (Volatile.Read(ref _readCanceled) != 0 || Volatile.Read(ref _readTokenFired) != 0))
+        if (Volatile.Read(ref _readParked) && (Volatile.Read(ref _readCanceled) != 0 || _readWaitToken?.Fired == true))
         {
             DeliverParked();
         }
@@ -350,7 +347,7 @@ internal partial class DuplexConnection
 
     private void OnReadTokenCanceled()
     {
-        Volatile.Write(ref _readTokenFired, 1);
+        _readWaitToken!.Fire();
         Request(ReadCheckRequest);
     }
 
@@ -358,17 +355,11 @@ internal partial class DuplexConnection
     private void DeliverParked()
     {
         Volatile.Write(ref _readParked, false);
-        if (_readToken.CanBeCanceled)
-        {
-            _readRegistration.Dispose();
-            _readRegistration = default;
-        }
-
-        CancellationToken token = _readToken;
-        _readToken = default;
+        CancellationToken token = default;
+        bool tokenCanceled = _readWaitToken?.Disarm(out token) == true;
         bool observed = _parkedObserved;
         _parkedObserved = false;
-        if (Interlocked.Exchange(ref _readTokenFired, 0) != 0 && token.IsCancellationRequested)
+        if (tokenCanceled)
         {
             _input.SetException((observed ? OnObservedReadEnded(0) : null) ?? new OperationCanceledException(token));
             return;

@@ -44,9 +44,7 @@ internal partial class DuplexConnection
     private bool _inboxPending;
 
     private int _flushCanceled;
-    private int _flushTokenFired;
-    private CancellationToken _flushToken;
-    private CancellationTokenRegistration _flushRegistration;
+    private ParkedWaitToken? _flushWaitToken;
 
     /// <summary>True once everything written was sent after the application completed <see cref="Output"/>, or sending failed.</summary>
     public bool IsOutputFinished => Volatile.Read(ref _outputFinished);
@@ -467,16 +465,15 @@ internal partial class DuplexConnection
     private void PrepareFlushWait(CancellationToken cancellationToken)
     {
         _output.Reset();
-        _flushToken = cancellationToken;
         if (cancellationToken.CanBeCanceled)
         {
-            _flushRegistration = cancellationToken.UnsafeRegister(static state => ((DuplexConnection)state!).OnFlushTokenCanceled(), this);
+            (_flushWaitToken ??= new ParkedWaitToken()).Arm(static state => ((DuplexConnection)state!).OnFlushTokenCanceled(), this, cancellationToken);
         }
     }
 
     private void OnFlushTokenCanceled()
     {
-        Volatile.Write(ref _flushTokenFired, 1);
+        _flushWaitToken!.Fire();
         Request(FlushCheckRequest);
     }
 
@@ -513,7 +510,7 @@ internal partial class DuplexConnection
             return;
         }
 
-        if (Volatile.Read(ref _flushTokenFired) != 0 || (Volatile.Read(ref _flushCanceled) != 0 && Interlocked.Exchange(ref _flushCanceled, 0) != 0))
+        if (_flushWaitToken?.Fired == true || (Volatile.Read(ref _flushCanceled) != 0 && Interlocked.Exchange(ref _flushCanceled, 0) != 0))
         {
             CompleteParkedFlush(new FlushResult(isCanceled: true, isCompleted: false));
         }
@@ -522,15 +519,8 @@ internal partial class DuplexConnection
     private void CompleteParkedFlush(FlushResult result)
     {
         _flushParked = false;
-        CancellationToken token = _flushToken;
-        _flushToken = default;
-        if (token.CanBeCanceled)
-        {
-            _flushRegistration.Dispose();
-            _flushRegistration = default;
-        }
-
-        if (Interlocked.Exchange(ref _flushTokenFired, 0) != 0 && token.IsCancellationRequested)
+        CancellationToken token = default;
+        if (_flushWaitToken?.Disarm(out token) == true)
         {
             _output.SetException(new OperationCanceledException(token));
             return;
