@@ -318,6 +318,32 @@ public class ServeAsyncTests : IDisposable
     }
 
     [Fact]
+    public async Task EachClientGetsItsOwnAddressAndPortWhetherItsAddressIsTheLastClientsOrNot()
+    {
+        // The loops give connections from the last client's address that client's IPAddress object (one for all the
+        // connections a proxy or a load balancer makes): each must still see its own address and port.
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<EndPoint?>();
+        using TcpServer server = Create("127.0.0.1", () => new ClientAddressHandler(seen));
+        Task serving = server.ServeAsync(Token);
+        var expected = new List<string>();
+        foreach (string from in new[] { "127.0.0.1", "127.0.0.2", "127.0.0.2", "127.0.0.1", "127.0.0.1" })
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            client.Bind(new IPEndPoint(IPAddress.Parse(from), 0));
+            await client.ConnectAsync(server.ServerAddress, Token);
+            string local = client.LocalEndPoint!.ToString()!;
+            expected.Add(local);
+            Assert.Equal(local + "\n", Encoding.ASCII.GetString(await AsyncClients.ReceiveToEndAsync(client, Token)));
+        }
+
+        server.Shutdown();
+        await serving.WaitAsync(Token);
+        IPEndPoint[] addresses = seen.Select(address => Assert.IsType<IPEndPoint>(address)).ToArray();
+        Assert.Equal(expected, addresses.Select(address => address.ToString()));
+        Assert.Same(addresses[3].Address, addresses[4].Address);
+    }
+
+    [Fact]
     public async Task AReplyStillUnreadWhenTheServerClosesArrivesWholeAndEndsWithAnOrderlyClose()
     {
         // The client reads only once the server has ended the connection: the reply then waits in the kernel. The
@@ -377,6 +403,16 @@ public class ServeAsyncTests : IDisposable
             var socket = (Socket)Request;
             seen.TrySetResult(new RequestSeen(socket, Request, ClientAddress, socket.RemoteEndPoint, socket.LocalEndPoint));
             Output.Write("ok\n"u8);
+            await Output.FlushAsync();
+        }
+    }
+
+    private sealed class ClientAddressHandler(System.Collections.Concurrent.ConcurrentQueue<EndPoint?> seen) : AsyncStreamRequestHandler
+    {
+        protected override async ValueTask HandleAsync()
+        {
+            seen.Enqueue(ClientAddress);
+            Output.Write(Encoding.ASCII.GetBytes($"{ClientAddress}\n"));
             await Output.FlushAsync();
         }
     }

@@ -19,6 +19,12 @@ internal sealed unsafe class AcceptedRequests
     private readonly EndPoint? _addressTemplate;
     private readonly SocketAddress? _peer;
 
+    // The last client's address, kept so that connections from one address (a proxy's, a load balancer's, loopback's)
+    // share one IPAddress (40 B, or 56 B for IPv6, each).
+    private readonly byte[] _lastPeer = [];
+    private int _lastPeerSize;
+    private IPAddress? _lastAddress;
+
     /// <summary>How <paramref name="server"/>'s accepted connections become requests, decided once per serve run.</summary>
     public AcceptedRequests(BaseServer server)
     {
@@ -31,6 +37,7 @@ internal sealed unsafe class AcceptedRequests
         {
             _addressTemplate = serverAddress;
             _peer = new SocketAddress(serverAddress.AddressFamily, SocketAddress.GetMaximumAddressSize(serverAddress.AddressFamily));
+            _lastPeer = new byte[_peer.Buffer.Length];
         }
     }
 
@@ -79,7 +86,7 @@ internal sealed unsafe class AcceptedRequests
                     ReadPeer(fd);
                 }
 
-                clientAddress = _addressTemplate!.Create(_peer!);
+                clientAddress = ClientAddress();
             }
             catch (Exception e) when (SocketErrors.IsSocketLevel(e))
             {
@@ -111,6 +118,29 @@ internal sealed unsafe class AcceptedRequests
             clientAddress = null;
             return false;
         }
+    }
+
+    /// <summary>
+    /// The client's <see cref="IPEndPoint"/> for the address in <see cref="_peer"/>, as <see cref="EndPoint.Create"/>
+    /// makes it, with the same <see cref="IPAddress"/> as the last client's when the address (all of the
+    /// <c>sockaddr</c> but its port) is the same.
+    /// </summary>
+    private IPEndPoint ClientAddress()
+    {
+        ReadOnlySpan<byte> peer = _peer!.Buffer.Span[.._peer.Size];
+        // sockaddr_in and sockaddr_in6 alike: the family in bytes 0-1, the port (network order) in bytes 2-3.
+        ReadOnlySpan<byte> lastPeer = _lastPeer.AsSpan(0, _lastPeerSize);
+        if (_lastAddress is { } last && peer.Length == lastPeer.Length && peer.Length >= 4
+            && peer[..2].SequenceEqual(lastPeer[..2]) && peer[4..].SequenceEqual(lastPeer[4..]))
+        {
+            return new IPEndPoint(last, (peer[2] << 8) | peer[3]);
+        }
+
+        var endPoint = (IPEndPoint)_addressTemplate!.Create(_peer);
+        _lastAddress = endPoint.Address;
+        peer.CopyTo(_lastPeer);
+        _lastPeerSize = peer.Length;
+        return endPoint;
     }
 
     private void ReadPeer(int fd)
