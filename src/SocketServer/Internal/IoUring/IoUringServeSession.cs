@@ -192,7 +192,7 @@ internal sealed class IoUringServeSession : IServeSession, IStreamConnectionSess
     public void ConnectionMoved(ServerStreamConnection connection) => _connections.Forget(connection);
 
     /// <summary>The live connections of loop <paramref name="index"/>; read on that loop's thread only.</summary>
-    internal IReadOnlyCollection<ServerStreamConnection> ConnectionsOf(int index) => _connections.Of(index);
+    internal IReadOnlyList<ServerStreamConnection> ConnectionsOf(int index) => _connections.Of(index);
 
     /// <summary>Stops the loops; for a session that failed to start.</summary>
     public void Dispose()

@@ -15,7 +15,7 @@ internal sealed class LoopConnections
     private readonly IReadOnlyList<IConnectionLoop> _loops;
     private readonly IStreamConnectionSession _session;
     private readonly BaseServer _server;
-    private readonly HashSet<ServerStreamConnection>[] _live;
+    private readonly LiveConnectionList[] _live;
     private readonly CountdownEvent?[] _stopSignals;
     private int _next = -1;
 
@@ -25,11 +25,11 @@ internal sealed class LoopConnections
         _loops = loops;
         _session = session;
         _server = server;
-        _live = new HashSet<ServerStreamConnection>[loops.Count];
+        _live = new LiveConnectionList[loops.Count];
         _stopSignals = new CountdownEvent?[loops.Count];
         for (int i = 0; i < _live.Length; i++)
         {
-            _live[i] = [];
+            _live[i] = new LiveConnectionList();
         }
     }
 
@@ -97,8 +97,8 @@ internal sealed class LoopConnections
         SignalIfStopped(index);
     }
 
-    /// <summary>The live connections of loop <paramref name="index"/>; read on that loop's thread only.</summary>
-    public IReadOnlyCollection<ServerStreamConnection> Of(int index) => _live[index];
+    /// <summary>The live connections of loop <paramref name="index"/>, copied; on that loop's thread only.</summary>
+    public IReadOnlyList<ServerStreamConnection> Of(int index) => _live[index].ToArray();
 
     private void StartOnLoop(ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress)
     {

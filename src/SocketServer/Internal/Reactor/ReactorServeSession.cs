@@ -337,7 +337,7 @@ internal sealed class ReactorServeSession : IServeSession, IStreamConnectionSess
     internal ReactorDatagramPort? DatagramPort => _datagramPort;
 
     /// <summary>The live connections of loop <paramref name="index"/>; read on that loop's thread only.</summary>
-    internal IReadOnlyCollection<ServerStreamConnection> ConnectionsOf(int index) => _connections.Of(index);
+    internal IReadOnlyList<ServerStreamConnection> ConnectionsOf(int index) => _connections.Of(index);
 
     /// <summary>Stops the loops (as the stop sequence does); for a session that failed to start.</summary>
     public void Dispose()

@@ -28,6 +28,15 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
     private ReactorTlsHandoff? _handoff;
     private ReactorTlsHandoff? _handoffAwaitingReceive;
 
+    /// <summary>The next connection in its loop's <see cref="LiveConnectionList"/>. That loop's thread.</summary>
+    internal ServerStreamConnection? NextLive { get; set; }
+
+    /// <summary>The previous connection in its loop's <see cref="LiveConnectionList"/>. That loop's thread.</summary>
+    internal ServerStreamConnection? PreviousLive { get; set; }
+
+    /// <summary>Whether the connection is in its loop's <see cref="LiveConnectionList"/>. That loop's thread.</summary>
+    internal bool IsLive { get; set; }
+
     /// <summary>
     /// Creates the connection for an accepted, non-blocking socket on <paramref name="loop"/> (epoll or io_uring):
     /// <paramref name="request"/> is a <see cref="Socket"/>, or an <see cref="AcceptedSocket"/> whose socket nobody built
