@@ -11,7 +11,7 @@ namespace SocketServer.Internal.Limits;
 /// The handler's thread writes it through <see cref="SocketReader"/> and <see cref="SocketWriter"/>; the heartbeat reads
 /// it. Nothing here allocates on the handler's path.
 /// </summary>
-internal sealed class ConnectionState
+internal sealed class ConnectionState : ILinkedObject<ConnectionState>
 {
     private const int Reading = 1;
     private const int InUnit = 2;
@@ -43,6 +43,16 @@ internal sealed class ConnectionState
         _lastActivity = acceptedAt;
         Traffic = traffic;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>In its tracker's open connections; under the tracker's lock.</remarks>
+    public ConnectionState? NextLinked { get; set; }
+
+    /// <inheritdoc/>
+    public ConnectionState? PreviousLinked { get; set; }
+
+    /// <inheritdoc/>
+    public bool IsLinked { get; set; }
 
     /// <summary>The connection as the server's hooks know it: a <see cref="Socket"/>, or an <see cref="Requests.AcceptedSocket"/>.</summary>
     public object Request { get; }

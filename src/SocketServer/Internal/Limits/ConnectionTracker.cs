@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using SocketServer.Internal.Requests;
 
 namespace SocketServer.Internal.Limits;
 
@@ -17,7 +18,10 @@ internal sealed class ConnectionTracker : IDisposable
 
     private readonly BaseServer _server;
     private readonly Lock _lock = new();
-    private readonly Dictionary<object, ConnectionState> _connections = new(ReferenceEqualityComparer.Instance);
+    // Every open connection, linked through its state; the requests that are sockets find theirs in the table, an
+    // AcceptedSocket (the loops' usual request) carries its own (TrackedState), so most connections need no entry.
+    private readonly LinkedObjects<ConnectionState> _open = new();
+    private readonly Dictionary<object, ConnectionState> _bySocket = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<IPAddress, int> _perClient = [];
     private readonly List<ConnectionState> _scan = [];
     private ITimer? _heartbeat;
@@ -45,7 +49,7 @@ internal sealed class ConnectionTracker : IDisposable
         {
             lock (_lock)
             {
-                return _connections.Count;
+                return _open.Count;
             }
         }
     }
@@ -78,7 +82,7 @@ internal sealed class ConnectionTracker : IDisposable
             {
                 refusal = "Drain";
             }
-            else if (limits.MaxConnections is { } max && _connections.Count >= max)
+            else if (limits.MaxConnections is { } max && _open.Count >= max)
             {
                 refusal = nameof(ServerLimits.MaxConnections);
             }
@@ -93,7 +97,16 @@ internal sealed class ConnectionTracker : IDisposable
                     // Every admitted connection is counted open here and closed in Release: the one place each happens.
                     MetricsOpenedAt = _server.Diagnostics.ConnectionOpened(),
                 };
-                _connections.Add(request, state);
+                if (request is AcceptedSocket accepted)
+                {
+                    accepted.TrackedState = accepted.TrackedState is null ? state : throw new InvalidOperationException("The request is open already.");
+                }
+                else
+                {
+                    _bySocket.Add(request, state);
+                }
+
+                _open.Add(state);
                 if (key is not null)
                 {
                     _perClient[key] = _perClient.GetValueOrDefault(key) + 1;
@@ -123,7 +136,7 @@ internal sealed class ConnectionTracker : IDisposable
     {
         lock (_lock)
         {
-            return [.. _connections.Values];
+            return _open.ToList();
         }
     }
 
@@ -131,7 +144,7 @@ internal sealed class ConnectionTracker : IDisposable
     {
         lock (_lock)
         {
-            return _connections.GetValueOrDefault(request);
+            return request is AcceptedSocket accepted ? accepted.TrackedState : _bySocket.GetValueOrDefault(request);
         }
     }
 
@@ -142,10 +155,22 @@ internal sealed class ConnectionTracker : IDisposable
         ConnectionState? state;
         lock (_lock)
         {
-            if (!_connections.Remove(request, out state))
+            if (request is AcceptedSocket accepted)
+            {
+                state = accepted.TrackedState;
+                accepted.TrackedState = null;
+            }
+            else
+            {
+                _bySocket.Remove(request, out state);
+            }
+
+            if (state is null)
             {
                 return;
             }
+
+            _open.Remove(state);
 
             if (state.ClientKey is { } key)
             {
@@ -160,8 +185,8 @@ internal sealed class ConnectionTracker : IDisposable
                 }
             }
 
-            freedSlot = Limits.MaxConnections is { } max && _connections.Count == max - 1;
-            if (_connections.Count == 0)
+            freedSlot = Limits.MaxConnections is { } max && _open.Count == max - 1;
+            if (_open.Count == 0)
             {
                 _empty?.TrySetResult();
                 StopHeartbeat();
@@ -196,7 +221,7 @@ internal sealed class ConnectionTracker : IDisposable
             lock (_lock)
             {
                 _scan.Clear();
-                _scan.AddRange(_connections.Values);
+                _open.CopyTo(_scan);
             }
 
             long now = Time.GetTimestamp();
@@ -226,7 +251,7 @@ internal sealed class ConnectionTracker : IDisposable
         {
             _draining = true;
             _empty = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            inProgress = [.. _connections.Values];
+            inProgress = _open.ToList();
             if (inProgress.Count == 0)
             {
                 _empty.TrySetResult();
@@ -252,7 +277,7 @@ internal sealed class ConnectionTracker : IDisposable
         List<ConnectionState> open;
         lock (_lock)
         {
-            open = [.. _connections.Values];
+            open = _open.ToList();
         }
 
         return open.Count(state => state.Abort(limitName, message));

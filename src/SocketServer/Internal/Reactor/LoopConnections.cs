@@ -15,7 +15,7 @@ internal sealed class LoopConnections
     private readonly IReadOnlyList<IConnectionLoop> _loops;
     private readonly IStreamConnectionSession _session;
     private readonly BaseServer _server;
-    private readonly LiveConnectionList[] _live;
+    private readonly LinkedObjects<ServerStreamConnection>[] _live;
     private readonly CountdownEvent?[] _stopSignals;
     private int _next = -1;
 
@@ -25,11 +25,11 @@ internal sealed class LoopConnections
         _loops = loops;
         _session = session;
         _server = server;
-        _live = new LiveConnectionList[loops.Count];
+        _live = new LinkedObjects<ServerStreamConnection>[loops.Count];
         _stopSignals = new CountdownEvent?[loops.Count];
         for (int i = 0; i < _live.Length; i++)
         {
-            _live[i] = new LiveConnectionList();
+            _live[i] = new LinkedObjects<ServerStreamConnection>();
         }
     }
 
@@ -89,7 +89,7 @@ internal sealed class LoopConnections
     public void StopAll(int index, CountdownEvent done)
     {
         _stopSignals[index] = done;
-        foreach (ServerStreamConnection connection in _live[index].ToArray())
+        foreach (ServerStreamConnection connection in _live[index].ToList())
         {
             connection.Stop();
         }
@@ -98,7 +98,7 @@ internal sealed class LoopConnections
     }
 
     /// <summary>The live connections of loop <paramref name="index"/>, copied; on that loop's thread only.</summary>
-    public IReadOnlyList<ServerStreamConnection> Of(int index) => _live[index].ToArray();
+    public IReadOnlyList<ServerStreamConnection> Of(int index) => _live[index].ToList();
 
     private void StartOnLoop(ServerStreamConnection connection, BaseRequestHandler handler, EndPoint? clientAddress)
     {

@@ -16,7 +16,7 @@ namespace SocketServer.Internal.Reactor;
 /// socket off the loop to a <see cref="PortableConnection"/> (see <see cref="PrepareStartTlsAsync"/>), which then
 /// owns the request and closes it instead.
 /// </summary>
-internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnection
+internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnection, ILinkedObject<ServerStreamConnection>
 {
     private readonly IStreamConnectionSession _session;
     private readonly object _request;
@@ -28,14 +28,15 @@ internal sealed class ServerStreamConnection : DuplexConnection, IAsyncConnectio
     private ReactorTlsHandoff? _handoff;
     private ReactorTlsHandoff? _handoffAwaitingReceive;
 
-    /// <summary>The next connection in its loop's <see cref="LiveConnectionList"/>. That loop's thread.</summary>
-    internal ServerStreamConnection? NextLive { get; set; }
+    /// <inheritdoc/>
+    /// <remarks>In its loop's live connections (<see cref="LoopConnections"/>); that loop's thread.</remarks>
+    public ServerStreamConnection? NextLinked { get; set; }
 
-    /// <summary>The previous connection in its loop's <see cref="LiveConnectionList"/>. That loop's thread.</summary>
-    internal ServerStreamConnection? PreviousLive { get; set; }
+    /// <inheritdoc/>
+    public ServerStreamConnection? PreviousLinked { get; set; }
 
-    /// <summary>Whether the connection is in its loop's <see cref="LiveConnectionList"/>. That loop's thread.</summary>
-    internal bool IsLive { get; set; }
+    /// <inheritdoc/>
+    public bool IsLinked { get; set; }
 
     /// <summary>
     /// Creates the connection for an accepted, non-blocking socket on <paramref name="loop"/> (epoll or io_uring):

@@ -34,6 +34,12 @@ internal sealed class AcceptedSocket : IDisposable
     /// <summary>The descriptor, for the loops (which never outlive the request's end).</summary>
     public int Fd { get; }
 
+    /// <summary>
+    /// The connection's state in its server's limits, kept here rather than in the tracker's table of the requests
+    /// that are sockets (an entry of 42 B per connection, and the table's growth). Under the tracker's lock.
+    /// </summary>
+    internal Limits.ConnectionState? TrackedState { get; set; }
+
     /// <summary>Whether the <see cref="Socket"/> was built (somebody outside the loop may hold the connection).</summary>
     public bool HasSocket => Volatile.Read(ref _socket) is not null;
 
