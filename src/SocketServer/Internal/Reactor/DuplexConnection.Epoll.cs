@@ -4,8 +4,8 @@ namespace SocketServer.Internal.Reactor;
 
 /// <summary>
 /// The epoll transport: readiness. An edge-triggered registration for input, output and the peer's FIN; reads
-/// (<c>readv</c> into fresh blocks) until a short read or EAGAIN, running the handler inline; sends
-/// (<c>send</c>/<c>writev</c> from the send queue's blocks) until the queue is empty or EAGAIN, then EPOLLOUT.
+/// (<c>recvmsg</c> into fresh blocks) until a short read or EAGAIN, running the handler inline; sends
+/// (<c>send</c>/<c>sendmsg</c> from the send queue's blocks) until the queue is empty or EAGAIN, then EPOLLOUT.
 /// </summary>
 internal partial class DuplexConnection
 {
@@ -131,7 +131,7 @@ internal partial class DuplexConnection
     }
 
     /// <summary>
-    /// One <c>readv</c> into the free end of the last block and fresh blocks from the loop's pool; the fresh blocks
+    /// One <c>recvmsg</c> into the free end of the last block and fresh blocks from the loop's pool; the fresh blocks
     /// that received nothing go straight back. Loop thread, the input the loop's (parked) or under the lock.
     /// </summary>
     private unsafe nint ReceiveIntoBlocks(out int attempted)
@@ -161,7 +161,7 @@ internal partial class DuplexConnection
             count++;
         }
 
-        nint read = ReactorNative.ReadV(Fd, vectors, count);
+        nint read = ReactorNative.ReceiveInto(Fd, vectors, count);
         int errno = Marshal.GetLastSystemError();
         int used = 0;
         if (read > 0)
@@ -250,6 +250,6 @@ internal partial class DuplexConnection
 
         ReactorNative.IoVector* vectors = _epoll!.IoVectors;
         int count = DescribeUnsent(vectors, out attempted);
-        return ReactorNative.WriteV(Fd, vectors, count);
+        return ReactorNative.SendFrom(Fd, vectors, count);
     }
 }

@@ -408,7 +408,7 @@ internal partial class DuplexConnection
 
     /// <summary>
     /// Fills <paramref name="vectors"/> (<see cref="ReactorNative.MaxIoVectors"/> entries) with the unsent part of the
-    /// queue's blocks, from its head, empty blocks skipped: the vector of one <c>writev</c> or <c>sendmsg</c>.
+    /// queue's blocks, from its head, empty blocks skipped: the vector of one <c>sendmsg</c>.
     /// Returns how many entries it filled; <paramref name="attempted"/> is their bytes. Loop thread.
     /// </summary>
     private unsafe int DescribeUnsent(ReactorNative.IoVector* vectors, out long attempted)

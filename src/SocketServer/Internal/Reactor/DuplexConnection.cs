@@ -13,7 +13,7 @@ namespace SocketServer.Internal.Reactor;
 /// </summary>
 /// <remarks>
 /// <para><b>Transports.</b> How bytes move is the only thing the two loops do differently, each in a file of its own:
-/// epoll (<c>DuplexConnection.Epoll.cs</c>: readiness; <c>readv</c> into fresh blocks when readable, <c>send</c>/<c>writev</c>
+/// epoll (<c>DuplexConnection.Epoll.cs</c>: readiness; <c>recvmsg</c> into fresh blocks when readable, <c>send</c>/<c>sendmsg</c>
 /// until EAGAIN, then EPOLLOUT) and io_uring (<c>DuplexConnection.IoUring.cs</c>: completions; a multishot receive
 /// into the ring's provided buffers, copied into the connection's blocks, and one <c>send</c>/<c>sendmsg</c> in flight
 /// at a time from the send queue's blocks). The blocks, back-pressure, threading rules and the handler's pipes below

@@ -6,7 +6,7 @@ namespace SocketServer.Internal.Reactor;
 
 /// <summary>
 /// One block of a <see cref="DuplexConnection"/>'s input or output: a pinned array (its address taken once, so
-/// <c>readv</c>/<c>writev</c> use it with no pinning per call) and the link to the next block. As input it is a
+/// <c>recvmsg</c>/<c>sendmsg</c> use it with no pinning per call) and the link to the next block. As input it is a
 /// segment of the <see cref="ReadOnlySequence{T}"/> the handler reads (every block but the last of a sequence is
 /// full); as output, <see cref="Start"/>..<see cref="End"/> is what is still to be sent.
 /// </summary>

@@ -77,7 +77,7 @@ internal sealed unsafe class EventLoop : IConnectionLoop, IDisposable
     /// <summary>The loop's <c>iovec</c> array (<see cref="ReactorNative.MaxIoVectors"/> entries), for its thread only.</summary>
     public ReactorNative.IoVector* IoVectors { get; }
 
-    /// <summary>The blocks of one <c>readv</c> of a stream connection, for the loop's thread only.</summary>
+    /// <summary>The blocks of one <c>recvmsg</c> of a stream connection, for the loop's thread only.</summary>
     internal DuplexSegment?[] ReadBlocks { get; } = new DuplexSegment?[ReactorNative.MaxIoVectors];
 
     /// <summary>

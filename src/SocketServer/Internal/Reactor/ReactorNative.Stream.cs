@@ -2,9 +2,37 @@ using System.Runtime.InteropServices;
 
 namespace SocketServer.Internal.Reactor;
 
-/// <summary>The calls of a stream connection's reads straight into its own blocks.</summary>
+/// <summary>
+/// The calls of a stream connection's reads straight into its own blocks and its sends of several blocks at once:
+/// <c>recvmsg</c> and <c>sendmsg</c> rather than <c>readv</c> and <c>writev</c>, which take the same buffers but go
+/// through the file layer first (<c>vfs_readv</c>, <c>rw_verify_area</c>, <c>fdget_pos</c>...: about 5% of the
+/// server's samples in a ping-pong profile, where C's <c>recv</c> goes straight to the socket).
+/// </summary>
 internal static unsafe partial class ReactorNative
 {
-    [LibraryImport("libc", EntryPoint = "readv", SetLastError = true)]
-    public static partial nint ReadV(int fd, IoVector* vectors, int count);
+    /// <summary><c>recvmsg</c> on the <c>struct msghdr</c> that begins <paramref name="message"/>.</summary>
+    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
+    public static partial nint RecvMsg(int fd, MMsgHdr* message, int flags);
+
+    /// <summary><c>sendmsg</c> of the <c>struct msghdr</c> that begins <paramref name="message"/>.</summary>
+    [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
+    public static partial nint SendMsg(int fd, MMsgHdr* message, int flags);
+
+    /// <summary>A stream read into <paramref name="count"/> buffers: <c>recvmsg</c> with no address and no flags.</summary>
+    public static nint ReceiveInto(int fd, IoVector* vectors, int count)
+    {
+        MMsgHdr message = default;
+        message.Vectors = vectors;
+        message.VectorCount = (nuint)count;
+        return RecvMsg(fd, &message, 0);
+    }
+
+    /// <summary>A stream send of <paramref name="count"/> buffers: <c>sendmsg</c> without SIGPIPE.</summary>
+    public static nint SendFrom(int fd, IoVector* vectors, int count)
+    {
+        MMsgHdr message = default;
+        message.Vectors = vectors;
+        message.VectorCount = (nuint)count;
+        return SendMsg(fd, &message, MsgNoSignal);
+    }
 }

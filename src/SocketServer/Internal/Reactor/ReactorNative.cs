@@ -40,7 +40,7 @@ internal static unsafe partial class ReactorNative
     public const int MsgDontWait = 0x40;
     public const int MsgNoSignal = 0x4000;
 
-    /// <summary>The most segments one <c>writev</c> takes here (Linux' IOV_MAX is 1024; 64 covers 256 KiB of 4 KiB segments).</summary>
+    /// <summary>The most segments one <c>sendmsg</c> takes here (Linux' IOV_MAX is 1024; 64 covers 256 KiB of 4 KiB segments).</summary>
     public const int MaxIoVectors = 64;
 
     /// <summary>
@@ -72,9 +72,6 @@ internal static unsafe partial class ReactorNative
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc", EntryPoint = "writev", SetLastError = true)]
-    public static partial nint WriteV(int fd, IoVector* vectors, int count);
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     public static partial nint Send(int fd, byte* buffer, nuint count, int flags);
