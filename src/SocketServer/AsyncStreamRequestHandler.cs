@@ -66,10 +66,10 @@ public partial class AsyncStreamRequestHandler : BaseRequestHandler
     /// The connection's reader as the handler's <see cref="Input"/>: under limits, wrapped so that a handler reading it
     /// itself is seen by them too (the read helpers use the inner reader, see <see cref="HelperInput"/>).
     /// </summary>
-    private PipeReader SeenByLimits(PipeReader reader) => _limits is null ? reader : new LimitedPipeReader(reader, _limits);
+    private PipeReader SeenByLimits(PipeReader reader) => LimitedPipeReader.Over(reader, _limits);
 
     /// <summary>Under limits, a writer whose stuck flushes are sends in progress for <see cref="ServerLimits.MinSendRate"/>.</summary>
-    private PipeWriter LimitedOutput(PipeWriter writer) => _limits is null ? writer : new LimitedPipeWriter(writer, _limits);
+    private PipeWriter LimitedOutput(PipeWriter writer) => LimitedPipeWriter.Over(writer, _limits);
 
     /// <summary>What the read helpers read: <see cref="Input"/> without the limits' wrapper, since they track their reads themselves.</summary>
     private PipeReader HelperInput => _connection?.HelperInput ?? (Input is LimitedPipeReader limited ? limited.Inner : Input);

@@ -25,6 +25,9 @@ internal sealed class LimitedPipeReader(PipeReader inner, ConnectionState limits
     private ValueTask<ReadResult> _pending;
     private Action? _onInnerCompleted;
 
+    /// <summary><paramref name="reader"/> seen by <paramref name="limits"/>, or <paramref name="reader"/> itself when the connection has none.</summary>
+    public static PipeReader Over(PipeReader reader, ConnectionState? limits) => limits is null ? reader : new LimitedPipeReader(reader, limits);
+
     /// <summary>The connection's own reader, for the read helpers.</summary>
     public PipeReader Inner => inner;
 

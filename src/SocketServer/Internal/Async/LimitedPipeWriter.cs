@@ -18,6 +18,9 @@ namespace SocketServer.Internal.Async;
 /// </remarks>
 internal sealed class LimitedPipeWriter(PipeWriter inner, ConnectionState limits) : DelegatingPipeWriter(inner), IValueTaskSource<FlushResult>
 {
+    /// <summary><paramref name="writer"/> seen by <paramref name="limits"/>, or <paramref name="writer"/> itself when the connection has none.</summary>
+    public static PipeWriter Over(PipeWriter writer, ConnectionState? limits) => limits is null ? writer : new LimitedPipeWriter(writer, limits);
+
     // Continuations run where the inner flush completes, as the inner writer's own would.
     private ManualResetValueTaskSourceCore<FlushResult> _completion = new() { RunContinuationsAsynchronously = false };
     private ValueTask<FlushResult> _pending;

@@ -54,7 +54,7 @@ internal sealed class PortableConnection : IAsyncConnection
     public PipeReader Input { get; private set; }
 
     /// <inheritdoc/>
-    public PipeReader InputSeenByLimits() => Limits is null ? Input : new LimitedPipeReader(Input, Limits);
+    public PipeReader InputSeenByLimits() => LimitedPipeReader.Over(Input, Limits);
 
     /// <inheritdoc/>
     public PipeReader HelperInput => Input;
@@ -160,7 +160,7 @@ internal sealed class PortableConnection : IAsyncConnection
     private PipeWriter CreateOutput(Stream stream)
     {
         PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-        return Limits is null ? writer : new LimitedPipeWriter(writer, Limits);
+        return LimitedPipeWriter.Over(writer, Limits);
     }
 
     private async Task CompleteAsync(Exception? exception)
