@@ -74,9 +74,9 @@ internal partial class DuplexConnection
             }
         }
 
-        if (read && observed && _observeReads && !result.Buffer.IsEmpty)
+        if (read)
         {
-            OnObservedReadReturned(result.Buffer.Length);
+            NoteReturnedAtOnce(observed, result.Buffer);
         }
 
         return read;
@@ -102,10 +102,7 @@ internal partial class DuplexConnection
             {
                 // Something the handler has not seen yet: no wait (TryReadCore throws a failed input's error).
                 _ = TryReadCore(out ReadResult ready);
-                if (observed && _observeReads && !ready.Buffer.IsEmpty)
-                {
-                    OnObservedReadReturned(ready.Buffer.Length);
-                }
+                NoteReturnedAtOnce(observed, ready.Buffer);
 
                 return new ValueTask<ReadResult>(ready);
             }
@@ -380,6 +377,15 @@ internal partial class DuplexConnection
         }
 
         _input.SetResult(new ReadResult(buffered, canceled, _inputEnded));
+    }
+
+    /// <summary>A read that returns bytes without waiting tells the limits, if it is observed.</summary>
+    private void NoteReturnedAtOnce(bool observed, in ReadOnlySequence<byte> buffer)
+    {
+        if (observed && _observeReads && !buffer.IsEmpty)
+        {
+            OnObservedReadReturned(buffer.Length);
+        }
     }
 
     /// <summary>An observed read is about to wait for the peer. Loop thread, or under the input's lock.</summary>
