@@ -76,7 +76,7 @@ internal partial class DuplexConnection
                 read = ReceiveIntoBlocks(out attempted);
                 if (read < 0)
                 {
-                    errno = Marshal.GetLastSystemError();
+                    errno = Marshal.GetLastPInvokeError();
                 }
             }
             finally
@@ -162,7 +162,8 @@ internal partial class DuplexConnection
         }
 
         nint read = ReactorNative.ReceiveInto(Fd, vectors, count);
-        int errno = Marshal.GetLastSystemError();
+        // The error the call saved (SetLastError), not errno now: ReceiveInto returned through managed code.
+        int errno = Marshal.GetLastPInvokeError();
         int used = 0;
         if (read > 0)
         {
@@ -193,7 +194,7 @@ internal partial class DuplexConnection
             fresh[i] = null;
         }
 
-        Marshal.SetLastSystemError(errno);
+        Marshal.SetLastPInvokeError(errno);
         return read;
     }
 
@@ -206,7 +207,8 @@ internal partial class DuplexConnection
         nint written = SendOnce(out long attempted);
         if (written < 0)
         {
-            int errno = Marshal.GetLastSystemError();
+            // Saved by the call itself: SendOnce (and SendFrom) return through managed code first.
+            int errno = Marshal.GetLastPInvokeError();
             if (errno == ReactorNative.EAgain)
             {
                 _waitingWritable = true;

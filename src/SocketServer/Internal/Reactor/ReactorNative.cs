@@ -5,7 +5,9 @@ namespace SocketServer.Internal.Reactor;
 /// <summary>
 /// The Linux system calls the reactor is made of. Each is a plain <c>[LibraryImport]</c> of libc with no marshalling
 /// (ints, pointers), so a call costs the system call and nothing more. Errors are read with
-/// <see cref="Marshal.GetLastSystemError"/> right after a call that returned -1.
+/// <see cref="Marshal.GetLastSystemError"/> right after a call that returned -1, or with
+/// <see cref="Marshal.GetLastPInvokeError"/> (what the call saved) when managed code ran in between, as after a
+/// wrapper such as <see cref="ReceiveInto"/> returns: errno is the thread's, and the runtime may touch it.
 /// </summary>
 internal static unsafe partial class ReactorNative
 {
