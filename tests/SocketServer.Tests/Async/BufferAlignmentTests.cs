@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SocketServer.Internal;
 using SocketServer.Internal.IoUring;
 using SocketServer.Internal.Reactor;
 using SocketServer.Tests.Infrastructure;
@@ -22,7 +23,7 @@ public sealed unsafe class BufferAlignmentTests
             foreach (int size in sizes)
             {
                 var block = new DuplexSegment(size);
-                Assert.Equal(0u, (nuint)block.Address % DuplexSegment.Alignment);
+                Assert.Equal(0u, (nuint)block.Address % CacheLine.Size);
                 Assert.Equal(size, block.Capacity);
                 Assert.Equal(size == DuplexSegment.BlockSize, block.IsPooled);
                 AssertIsTheBlock(block, size);
@@ -56,6 +57,26 @@ public sealed unsafe class BufferAlignmentTests
         fixed (byte* next = block.FreeMemory.Span)
         {
             Assert.Equal((nuint)(block.Address + 300), (nuint)next);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(8)]
+    [InlineData(24)]
+    [InlineData(63)]
+    public void AStackBufferIsTakenFromItsFirstCacheLine(int skew)
+    {
+        // The threading echo handlers' buffer: a stackalloc, wherever the stack is; skew moves it by hand as well.
+        Span<byte> stack = stackalloc byte[4096 + CacheLine.Size - 1 + 64];
+        Span<byte> raw = stack[skew..];
+        Span<byte> buffer = CacheLine.Within(raw, 4096);
+        Assert.Equal(4096, buffer.Length);
+        fixed (byte* start = buffer)
+        fixed (byte* rawStart = raw)
+        {
+            Assert.Equal(0u, (nuint)start % CacheLine.Size);
+            Assert.InRange((nuint)(start - rawStart), 0u, (nuint)(CacheLine.Size - 1));
         }
     }
 

@@ -39,8 +39,8 @@ internal sealed unsafe class ProvidedBufferRing : IDisposable
             throw ReactorErrors.Exception("mmap (buffer ring)", Marshal.GetLastSystemError());
         }
 
-        // Page-aligned, not malloc's 16 bytes past a page: the kernel's copy into a buffer that starts off a cache line
-        // is much slower on some processors (DuplexSegment says more).
+        // Page-aligned, not wherever malloc puts it: the kernel's copy into a buffer that starts off a cache line is
+        // much slower on some processors (CacheLine says more).
         _buffers = (byte*)NativeMemory.AlignedAlloc((nuint)count * (nuint)bufferSize, BufferAlignment);
         byte* registration = stackalloc byte[IoUringNative.BufRegSize];
         new Span<byte>(registration, IoUringNative.BufRegSize).Clear();

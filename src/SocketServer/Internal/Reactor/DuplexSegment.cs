@@ -11,19 +11,13 @@ namespace SocketServer.Internal.Reactor;
 /// full); as output, <see cref="Start"/>..<see cref="End"/> is what is still to be sent.
 /// </summary>
 /// <remarks>
-/// A block starts on a cache line (<see cref="Alignment"/>): an array's data does not (it follows the array's
-/// header, at 8, 16, 24... bytes past a line as arrays are laid one after another), and the kernel's copy into or out
-/// of a buffer that is not aligned as the socket's pages are is much slower on some processors. On this project's
-/// AMD EPYC machine a C echo server that sent from buffers 8 bytes past a cache line spent 2.3× the CPU per
-/// pipelined 4 KiB message of the same server sending from aligned ones (docs/benchmarks.md).
+/// A block starts on a cache line (<see cref="CacheLine"/> says why); an array's data does not: it follows the
+/// array's header, at 16, 40, 0, 24... bytes past a line as 4 KiB arrays are laid one after another.
 /// </remarks>
 internal sealed unsafe class DuplexSegment : ReadOnlySequenceSegment<byte>
 {
     /// <summary>The size of a pooled block.</summary>
     public const int BlockSize = 4096;
-
-    /// <summary>Where a block's first byte lies: on a cache line.</summary>
-    public const int Alignment = 64;
 
     private readonly byte[] _array;
     private readonly int _offset;
@@ -31,10 +25,10 @@ internal sealed unsafe class DuplexSegment : ReadOnlySequenceSegment<byte>
     /// <summary>A block of <paramref name="size"/> bytes on the pinned object heap, starting on a cache line.</summary>
     public DuplexSegment(int size)
     {
-        _array = GC.AllocateUninitializedArray<byte>(size + Alignment - 1, pinned: true);
+        _array = GC.AllocateUninitializedArray<byte>(size + CacheLine.Size - 1, pinned: true);
         // Pinned for its whole life: the address never changes, so neither does the offset to the first line.
         byte* data = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array));
-        _offset = (int)((Alignment - ((nuint)data % Alignment)) % Alignment);
+        _offset = CacheLine.OffsetOf(data);
         Address = data + _offset;
         Capacity = size;
         Memory = _array.AsMemory(_offset, size);
