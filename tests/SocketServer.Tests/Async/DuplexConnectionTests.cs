@@ -93,6 +93,29 @@ public sealed class DuplexConnectionTests
     }
 
     [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task MessagesOfEverySizeArriveWholeWhateverTheReadBefore(string transport)
+    {
+        // Epoll sizes each read by the one before: one block (a plain recv) after a small message, every block it may
+        // take after a read that filled all it asked for. Around each threshold, after small and after large messages.
+        int block = DuplexSegment.BlockSize;
+        int[] sizes = [1, 32, block / 2, block / 2 + 1, block - 1, block, block + 1, 10, 16 * block, 16 * block + 1, 3, 70_000, block / 2, 2 * block, 1];
+        await using Pair pair = await Pair.OpenAsync(transport);
+        Task echo = pair.OnLoopAsync(() => EchoAsync(pair.Server));
+        foreach (int size in sizes)
+        {
+            byte[] message = new byte[size];
+            Random.Shared.NextBytes(message);
+            await pair.Client.SendAsync(message, Token);
+            Assert.Equal(message, await AsyncClients.ReceiveExactlyAsync(pair.Client, size, Token));
+        }
+
+        pair.Client.Shutdown(SocketShutdown.Send);
+        await echo.WaitAsync(TestTimeouts.Long, Token);
+        Assert.True(await pair.OnLoopAsync(() => Task.FromResult(pair.Server.HoldsNoInputBlock && pair.Server.HoldsNoOutputBlock)));
+    }
+
+    [Theory]
     [MemberData(nameof(TransportsAndThreads))]
     public async Task LargeWritesSpanBlocksAndArriveWhole(string transport, bool onLoop)
     {

@@ -90,9 +90,7 @@ internal partial class DuplexConnection
             if (read > 0)
             {
                 Traffic?.Received(read);
-                // The next read asks for a block more than this one needed (all it may take after a full one):
-                // a reply-sized read rents two blocks, a burst of pipelined requests is taken in one call.
-                _readBlocks = read == attempted ? MaxReadBlocks : Math.Clamp((int)(read / DuplexSegment.BlockSize) + MinReadBlocks, MinReadBlocks, MaxReadBlocks);
+                _readBlocks = NextReadBlocks(read, attempted);
                 if (Volatile.Read(ref _readParked))
                 {
                     // The handler's continuation runs here, inline (it may write, finish, even abort us).
@@ -131,8 +129,25 @@ internal partial class DuplexConnection
     }
 
     /// <summary>
-    /// One <c>recvmsg</c> into the free end of the last block and fresh blocks from the loop's pool; the fresh blocks
-    /// that received nothing go straight back. Loop thread, the input the loop's (parked) or under the lock.
+    /// How many fresh blocks the read after one of <paramref name="read"/> bytes (of <paramref name="attempted"/>)
+    /// asks for: all it may take after a read that filled everything (a burst of pipelined requests is taken in one
+    /// call); one after a small read (at most half a block), so that a conversation of small messages reads with a
+    /// plain <c>recv</c> into one block (<see cref="ReactorNative.ReceiveInto"/>); else a block more than it needed.
+    /// A small read followed by a larger message costs one more call, the first read filling its block.
+    /// </summary>
+    private static int NextReadBlocks(nint read, int attempted)
+    {
+        if (read == attempted)
+        {
+            return MaxReadBlocks;
+        }
+
+        return read <= DuplexSegment.BlockSize / 2 ? 1 : Math.Min((int)(read / DuplexSegment.BlockSize) + 2, MaxReadBlocks);
+    }
+
+    /// <summary>
+    /// One read (<c>recv</c> or <c>recvmsg</c>) into the free end of the last block and fresh blocks from the loop's
+    /// pool; the fresh blocks that received nothing go straight back. Loop thread, the input the loop's (parked) or under the lock.
     /// </summary>
     private unsafe nint ReceiveIntoBlocks(out int attempted)
     {

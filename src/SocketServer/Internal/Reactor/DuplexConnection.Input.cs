@@ -10,9 +10,6 @@ internal partial class DuplexConnection
     /// <summary>Bytes received and not consumed at which reading stops (unless the handler waits for more).</summary>
     public const long InputPauseThreshold = 64 * 1024;
 
-    /// <summary>The fewest fresh blocks a read asks for.</summary>
-    private const int MinReadBlocks = 2;
-
     /// <summary>The most fresh blocks a read asks for (64 KiB, as the loop's buffer was).</summary>
     private const int MaxReadBlocks = 16;
 
@@ -31,7 +28,7 @@ internal partial class DuplexConnection
     private bool _readStopped;
     private bool _inputEnded;
     private bool _readerCompleted;
-    private int _readBlocks = MinReadBlocks;
+    private int _readBlocks = 1;
     private Exception? _inputError;
     private int _readCanceled;
     private ParkedWaitToken? _readWaitToken;
