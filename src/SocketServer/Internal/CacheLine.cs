@@ -6,7 +6,7 @@ namespace SocketServer.Internal;
 /// <summary>
 /// Puts the buffers the kernel copies into and out of on a cache line. On some processors (this project's AMD EPYC)
 /// the kernel's copy from a buffer that starts a few bytes past a line is much slower: a C echo server sending
-/// pipelined 4 KiB messages from buffers 8 bytes past a line spent 2.3× the CPU per message of the same server
+/// pipelined 4 KiB messages from buffers 8 bytes past a line spent 2.2× the CPU per message of the same server
 /// sending from aligned ones (docs/benchmarks.md). An array's data, or a <c>stackalloc</c>, starts wherever it landed.
 /// </summary>
 internal static unsafe class CacheLine
