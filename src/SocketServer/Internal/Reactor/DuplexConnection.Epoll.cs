@@ -147,7 +147,8 @@ internal partial class DuplexConnection
 
     /// <summary>
     /// One read (<c>recv</c> or <c>recvmsg</c>) into the free end of the last block and fresh blocks from the loop's
-    /// pool; the fresh blocks that received nothing go straight back. Loop thread, the input the loop's (parked) or under the lock.
+    /// pool; the fresh blocks that received nothing go straight back. Loop thread, the input the loop's (parked) or
+    /// under the lock.
     /// </summary>
     private unsafe nint ReceiveIntoBlocks(out int attempted)
     {
