@@ -175,7 +175,10 @@ public sealed partial class HaproxyIntegrationTests
                         continue;
                     }
 
-                    // Nothing refused, nothing failed: only the Debug lines of serving, resets and probes.
+                    // Nothing failed: only the Debug lines of serving, resets and probes, and a probe refused once a
+                    // drain began (HAProxy goes on checking a server it has put in DRAIN; after --drain-delay the
+                    // instance closes what it accepts with no data yet, and logs it). A refused connection of bench's
+                    // would be one of its errors, which the assertions above account for.
                     Assert.Matches(AllowedLine(), line);
                 }
             }
@@ -270,6 +273,6 @@ public sealed partial class HaproxyIntegrationTests
     [GeneratedRegex(@"^socketserver: tcp://127\.0\.0\.1:\d+: the connection from (?<proxy>127\.0\.0\.1:\d+) is the client (?<client>[^ ]+) \(PROXY protocol v2(?<local>, no client[^)]*)?\)\.$")]
     private static partial Regex ProxiedLine();
 
-    [GeneratedRegex(@"^socketserver: tcp://127\.0\.0\.1:\d+: (serving \(ServeForever\)|serving stopped|the connection from 127\.0\.0\.1:\d+ was reset: .*|127\.0\.0\.1:\d+ closed the connection without sending a PROXY protocol header)\.?$")]
+    [GeneratedRegex(@"^socketserver: tcp://127\.0\.0\.1:\d+: (serving \(ServeForever\)|serving stopped|the connection from 127\.0\.0\.1:\d+ was reset: .*|127\.0\.0\.1:\d+ closed the connection without sending a PROXY protocol header|closed a new connection from 127\.0\.0\.1:\d+ without data: the server is draining\.(?: \(\d+ more like it since the last report\))?)\.?$")]
     private static partial Regex AllowedLine();
 }
