@@ -259,13 +259,6 @@ internal partial class DuplexConnection
 
     private unsafe nint SendOnce(out long attempted)
     {
-        DuplexSegment head = _sendHead!;
-        if (head.NextSegment is null)
-        {
-            attempted = head.End - head.Start;
-            return ReactorNative.Send(Fd, head.Address + head.Start, (nuint)attempted, ReactorNative.MsgNoSignal);
-        }
-
         ReactorNative.IoVector* vectors = _epoll!.IoVectors;
         int count = DescribeUnsent(vectors, out attempted);
         return ReactorNative.SendFrom(Fd, vectors, count);
